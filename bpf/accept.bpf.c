@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* accept(2), accept4(2): security_socket_accept(sock, newsock); port is the listener's port. */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socket_read.bpf.h"
+
+/* newsock has no struct sock yet when the hook runs: the listening socket carries the labels. */
+static __always_inline void on_accept(struct socket *sock)
+{
+	struct sle_key key = {};
+	__u16 local_port;
+
+	sle_key_from_socket(&key, sock, &local_port);
+	if (sle_family_has_ports(key.family))
+		sle_key_set_port(&key, local_port);
+	sle_count(&key);
+}
+
+SEC("lsm/socket_accept")
+int BPF_PROG(lsm_socket_accept, struct socket *sock, struct socket *newsock, int ret)
+{
+	on_accept(sock);
+	return ret; /* observe only: never change the hook's decision */
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept")
+int tp_sys_enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+
+	if (sock)
+		on_accept(sock);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_accept4")
+int tp_sys_enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+
+	if (sock)
+		on_accept(sock);
+	return 0;
+}

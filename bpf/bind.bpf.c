@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* bind(2): security_socket_bind(sock, address, addrlen); port is the local port asked for. */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socket_read.bpf.h"
+
+static __always_inline void on_bind(struct socket *sock, const void *address, int addrlen,
+				    bool user)
+{
+	struct sle_key key = {};
+	struct sle_addr addr;
+	__u16 bound_port;
+
+	sle_key_from_socket(&key, sock, &bound_port);
+	sle_read_sockaddr(&addr, address, addrlen, user);
+	sle_key_set_addr(&key, &addr, false);
+	sle_count(&key);
+}
+
+SEC("lsm/socket_bind")
+int BPF_PROG(lsm_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	on_bind(sock, address, addrlen, false);
+	return ret; /* observe only: never change the hook's decision */
+}
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+
+	if (sock)
+		on_bind(sock, (const void *)ctx->args[1], (int)ctx->args[2], true);
+	return 0;
+}

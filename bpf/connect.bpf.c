@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* connect(2): security_socket_connect(sock, address, addrlen); remote port and peer class. */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socket_read.bpf.h"
+
+static __always_inline void on_connect(struct socket *sock, const void *address, int addrlen,
+				       bool user)
+{
+	struct sle_key key = {};
+	struct sle_addr addr;
+	__u16 bound_port;
+
+	sle_key_from_socket(&key, sock, &bound_port);
+	sle_read_sockaddr(&addr, address, addrlen, user);
+	sle_key_set_addr(&key, &addr, true);
+	sle_count(&key);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(lsm_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
+	     int ret)
+{
+	on_connect(sock, address, addrlen, false);
+	return ret; /* observe only: never change the hook's decision */
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int tp_sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+
+	if (sock)
+		on_connect(sock, (const void *)ctx->args[1], (int)ctx->args[2], true);
+	return 0;
+}

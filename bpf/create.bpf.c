@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* socket(2): security_socket_create(family, type, protocol, kern). */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socket_read.bpf.h"
+
+/* The hook fires before the socket exists, so the key comes from the arguments. */
+static __always_inline void on_create(int family, int type, int protocol)
+{
+	struct sle_key key = {};
+
+	key.family = (__u16)family;
+	key.type = (__u16)(type & SOCK_TYPE_MASK);
+	key.protocol = sle_resolve_protocol(key.family, key.type, (__u16)protocol);
+	sle_count(&key);
+}
+
+SEC("lsm/socket_create")
+int BPF_PROG(lsm_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	on_create(family, type, protocol);
+	return ret; /* observe only: never change the hook's decision */
+}
+
+SEC("tracepoint/syscalls/sys_enter_socket")
+int tp_sys_enter_socket(struct trace_event_raw_sys_enter *ctx)
+{
+	on_create((int)ctx->args[0], (int)ctx->args[1], (int)ctx->args[2]);
+	return 0;
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* listen(2): security_socket_listen(sock, backlog); port is the bound local port (0 if unbound). */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socket_read.bpf.h"
+
+static __always_inline void on_listen(struct socket *sock)
+{
+	struct sle_key key = {};
+	__u16 local_port;
+
+	sle_key_from_socket(&key, sock, &local_port);
+	if (sle_family_has_ports(key.family))
+		sle_key_set_port(&key, local_port);
+	sle_count(&key);
+}
+
+SEC("lsm/socket_listen")
+int BPF_PROG(lsm_socket_listen, struct socket *sock, int backlog, int ret)
+{
+	on_listen(sock);
+	return ret; /* observe only: never change the hook's decision */
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int tp_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+
+	if (sock)
+		on_listen(sock);
+	return 0;
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* setsockopt(2): security_socket_setsockopt(sock, level, optname); names decoded in user space. */
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "socket_read.bpf.h"
+
+static __always_inline void on_setsockopt(struct socket *sock, int level, int optname)
+{
+	struct sle_key key = {};
+	__u16 local_port;
+
+	sle_key_from_socket(&key, sock, &local_port);
+	key.level = (__u32)level;
+	key.optname = (__u32)optname;
+	sle_count(&key);
+}
+
+SEC("lsm/socket_setsockopt")
+int BPF_PROG(lsm_socket_setsockopt, struct socket *sock, int level, int optname, int ret)
+{
+	on_setsockopt(sock, level, optname);
+	return ret; /* observe only: never change the hook's decision */
+}
+
+SEC("tracepoint/syscalls/sys_enter_setsockopt")
+int tp_sys_enter_setsockopt(struct trace_event_raw_sys_enter *ctx)
+{
+	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+
+	if (sock)
+		on_setsockopt(sock, (int)ctx->args[1], (int)ctx->args[2]);
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared by the kernel side (the bpf/ hook objects) and user space (exporter/): the map key, the label bits
+ * and the read-only configuration each hook object is loaded with. Keep it plain C with fixed-size
+ * fields so both compilers lay it out the same way.
+ */
+#ifndef SOCKET_LSM_H
+#define SOCKET_LSM_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Labels a hook can carry. A bit per label in sle_hook_config.label_mask; a cleared bit zeroes the
+ * field in the kernel so series collapse before they take a map entry. */
+enum sle_label {
+	SLE_LABEL_FAMILY = 0,
+	SLE_LABEL_TYPE,
+	SLE_LABEL_PROTOCOL,
+	SLE_LABEL_PORT,
+	SLE_LABEL_PEER,
+	SLE_LABEL_LEVEL,
+	SLE_LABEL_OPTNAME,
+	SLE_LABEL_CGROUP,
+	SLE_LABEL_POD_UID,
+	SLE_LABEL_CONTAINER_ID,
+	SLE_LABEL_COUNT,
+};
+
+#define SLE_LABEL_BIT(l) (1u << (l))
+/* Any of the cgroup-derived labels needs the cgroup id in the key. */
+#define SLE_CGROUP_LABELS                                                                          \
+	(SLE_LABEL_BIT(SLE_LABEL_CGROUP) | SLE_LABEL_BIT(SLE_LABEL_POD_UID) |                       \
+	 SLE_LABEL_BIT(SLE_LABEL_CONTAINER_ID))
+
+/* What the port field of a key means. */
+enum sle_port_class {
+	SLE_PORT_NONE = 0,   /* family without ports, or label switched off: label absent */
+	SLE_PORT_EXACT,      /* port is in the configured exact set: label is the number */
+	SLE_PORT_SYSTEM,     /* 0-1023 but not in the exact set */
+	SLE_PORT_REGISTERED, /* 1024-49151 */
+	SLE_PORT_DYNAMIC,    /* 49152-65535 */
+};
+
+/* Class of a connect() peer address. */
+enum sle_peer_class {
+	SLE_PEER_NONE = 0, /* no IP address: label absent */
+	SLE_PEER_LOOPBACK,
+	SLE_PEER_PRIVATE,
+	SLE_PEER_LINK_LOCAL,
+	SLE_PEER_MULTICAST,
+	SLE_PEER_BROADCAST,
+	SLE_PEER_UNSPECIFIED,
+	SLE_PEER_PUBLIC,
+};
+
+/* One aggregation key; fields a hook does not use stay zero. 32 bytes, no implicit padding. */
+struct sle_key {
+	__u64 cgroup_id;
+	__u32 level;   /* setsockopt */
+	__u32 optname; /* setsockopt */
+	__u16 family;
+	__u16 type;
+	__u16 protocol;
+	__u16 port;
+	__u8 port_class; /* enum sle_port_class */
+	__u8 peer;       /* enum sle_peer_class */
+	__u8 pad[6];
+};
+
+/* Indexes of the per-CPU "totals" array every hook object has. */
+enum sle_total {
+	SLE_TOTAL_CALLS = 0, /* calls that passed the filters */
+	SLE_TOTAL_OVERFLOW,  /* of those, calls not counted in the map because it was full */
+	SLE_TOTAL_COUNT,
+};
+
+/* Read-only configuration, set by user space between open and load. */
+struct sle_hook_config {
+	__u32 label_mask; /* SLE_LABEL_BIT()s kept */
+	__u32 pad;
+	__u64 family_mask; /* bit f set: count family f (< 64); 0: count every family */
+};
+
+#define SLE_PORT_BITMAP_WORDS (65536 / 64)
+
+#endif /* SOCKET_LSM_H */

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Reading the key's fields out of a struct socket, a sockaddr, or a file descriptor. */
+#ifndef SLE_SOCKET_READ_BPF_H
+#define SLE_SOCKET_READ_BPF_H
+
+#include "core_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "core_fixes.bpf.h"
+#include "counting.bpf.h"
+
+static __always_inline bool sle_family_has_ports(__u16 family)
+{
+	return family == AF_INET || family == AF_INET6;
+}
+
+/* socket(2) resolves protocol 0 to the family's default for the type; do as the kernel does so
+ * that series join across hooks (inet_create() takes the first inetsw entry of the type). */
+static __always_inline __u16 sle_resolve_protocol(__u16 family, __u16 type, __u16 protocol)
+{
+	if (protocol || !sle_family_has_ports(family))
+		return protocol;
+	if (type == SOCK_STREAM)
+		return IPPROTO_TCP;
+	if (type == SOCK_DGRAM)
+		return IPPROTO_UDP;
+	return protocol;
+}
+
+/* family, type, protocol of an existing socket; local_port is its bound port (0 if none). */
+static __always_inline void sle_key_from_socket(struct sle_key *key, struct socket *sock,
+						__u16 *local_port)
+{
+	struct sock *sk = BPF_CORE_READ(sock, sk);
+
+	*local_port = 0;
+	if (!sk) {
+		key->type = (__u16)BPF_CORE_READ(sock, type);
+		return;
+	}
+	key->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	key->type = sle_sk_type(sk);
+	key->protocol = sle_sk_protocol(sk);
+	*local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+/* What the port and peer labels need from a socket address. */
+struct sle_addr {
+	bool has_port; /* an inet or inet6 address */
+	__u16 port;    /* host order */
+	__u8 peer;     /* enum sle_peer_class */
+};
+
+static __always_inline long sle_read(void *dst, __u32 size, const void *src, bool user)
+{
+	return user ? bpf_probe_read_user(dst, size, src) : bpf_probe_read_kernel(dst, size, src);
+}
+
+/* addr points to kernel memory (LSM, fentry, kprobe) or to user memory (syscall tracepoints). */
+static __always_inline void sle_read_sockaddr(struct sle_addr *out, const void *addr, int addrlen,
+					      bool user)
+{
+	struct sockaddr_in6 sa = {};
+	__u16 family = 0;
+
+	out->has_port = false;
+	out->port = 0;
+	out->peer = SLE_PEER_NONE;
+	if (!addr || addrlen < (int)sizeof(struct sockaddr_in) || sle_read(&family, sizeof(family), addr, user))
+		return;
+	if (family == AF_INET) {
+		if (sle_read(&sa, sizeof(struct sockaddr_in), addr, user))
+			return;
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+		out->port = bpf_ntohs(in->sin_port);
+		out->peer = sle_classify_ipv4(bpf_ntohl(in->sin_addr.s_addr));
+		out->has_port = true;
+	} else if (family == AF_INET6 && addrlen >= (int)sizeof(struct sockaddr_in6)) {
+		if (sle_read(&sa, sizeof(sa), addr, user))
+			return;
+		out->port = bpf_ntohs(sa.sin6_port);
+		out->peer = sle_classify_ipv6(sa.sin6_addr.s6_addr);
+		out->has_port = true;
+	}
+}
+
+/* Port and peer of an address, when the socket's family has them. */
+static __always_inline void sle_key_set_addr(struct sle_key *key, const struct sle_addr *addr,
+					     bool with_peer)
+{
+	if (!addr->has_port || !sle_family_has_ports(key->family))
+		return;
+	sle_key_set_port(key, addr->port);
+	if (with_peer)
+		key->peer = addr->peer;
+}
+
+/* The struct socket behind a file descriptor of the current task, or NULL if it is none. */
+static __always_inline struct socket *sle_socket_from_fd(long fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(file, private_data);
+}
+
+#endif /* SLE_SOCKET_READ_BPF_H */

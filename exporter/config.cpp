@@ -1,0 +1,518 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "label_names.h"
+
+namespace sle {
+namespace {
+
+using namespace std::string_view_literals;
+
+constexpr auto kTopKeys =
+    std::to_array({"read_interval"sv, "web"sv, "bpf"sv, "log"sv, "ports"sv, "hooks"sv});
+constexpr auto kWebKeys = std::to_array({"listen_address"sv, "telemetry_path"sv, "config_file"sv});
+constexpr auto kBpfKeys = std::to_array({"backend"sv});
+constexpr auto kLogKeys = std::to_array({"level"sv, "format"sv});
+constexpr auto kPortsKeys = std::to_array({"exact"sv});
+constexpr auto kHookKeys = std::to_array({"enabled"sv, "max_entries"sv, "labels"sv, "families"sv});
+
+// The values --bpf.backend, --log.level and --log.format take as well (backend.h, logging.h).
+constexpr auto kBackends =
+    std::to_array({"auto"sv, "lsm"sv, "fentry"sv, "kprobe"sv, "tracepoint"sv});
+constexpr auto kLogLevels = std::to_array({"debug"sv, "info"sv, "warn"sv, "error"sv});
+constexpr auto kLogFormats = std::to_array({"logfmt"sv, "json"sv});
+
+constexpr std::uint32_t kFamilyLimit = 64;  // family_mask has a bit per family below this
+constexpr std::uint32_t kMaxPort = 65535;
+
+std::string join(std::span<const std::string_view> names) {
+  std::string out;
+  for (const auto name : names) {
+    if (!out.empty()) out += ", ";
+    out += name;
+  }
+  return out;
+}
+
+std::string hook_names() {
+  std::string out;
+  for (const auto& s : kHooks) {
+    if (!out.empty()) out += ", ";
+    out += s.name;
+  }
+  return out;
+}
+
+std::string label_names(std::uint32_t mask) {
+  std::string out;
+  for (std::size_t i = 0; i < kLabelNames.size(); ++i) {
+    if (!(mask & label_bit(static_cast<sle_label>(i)))) continue;
+    if (!out.empty()) out += ", ";
+    out += kLabelNames[i];
+  }
+  return out;
+}
+
+// A value as the user wrote it, in double quotes, with control characters escaped.
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// What a node is, for "expected ..., got <describe>".
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return quote(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Decimal digits to a number; nullopt when not all digits or too large for T.
+template <typename T>
+std::optional<T> parse_unsigned(std::string_view text) {
+  if (!all_digits(text)) return std::nullopt;
+  T value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string_view trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
+// "0", a number of seconds, or <number><unit> parts with units h, m, s, ms in decreasing order
+// ("1m30s"). nullopt when malformed or too long to represent.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  if (all_digits(text)) {
+    const auto seconds = parse_unsigned<std::int64_t>(text);
+    if (!seconds || *seconds > std::numeric_limits<std::int64_t>::max() / 1000) return std::nullopt;
+    return std::chrono::milliseconds(*seconds * 1000);
+  }
+  struct Unit {
+    std::string_view name;
+    std::int64_t ms;
+  };
+  // "ms" before "m" so that the longer suffix wins.
+  constexpr std::array<Unit, 4> kUnits = {{{"h", 3600000}, {"ms", 1}, {"m", 60000}, {"s", 1000}}};
+  std::int64_t total = 0;
+  std::int64_t previous_unit = std::numeric_limits<std::int64_t>::max();
+  while (!text.empty()) {
+    const auto digits = text.find_first_not_of("0123456789");
+    if (digits == 0 || digits == std::string_view::npos) return std::nullopt;
+    const auto number = parse_unsigned<std::int64_t>(text.substr(0, digits));
+    if (!number) return std::nullopt;
+    text.remove_prefix(digits);
+    const Unit* unit = nullptr;
+    for (const auto& u : kUnits) {
+      if (text.starts_with(u.name)) {
+        unit = &u;
+        break;
+      }
+    }
+    if (!unit || unit->ms >= previous_unit) return std::nullopt;
+    previous_unit = unit->ms;
+    text.remove_prefix(unit->name.size());
+    if (*number > (std::numeric_limits<std::int64_t>::max() - total) / unit->ms)
+      return std::nullopt;
+    total += *number * unit->ms;
+  }
+  return std::chrono::milliseconds(total);
+}
+
+// A node in the document, with its key path (hooks.bind.labels[2]) and the place to report.
+struct Field {
+  YAML::Node node;
+  std::string path;
+  YAML::Mark mark;
+};
+
+struct Entry {
+  std::string key;
+  YAML::Mark key_mark;
+  Field value;
+};
+
+std::string child_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view file) : file_(file) {}
+
+  Config parse(std::string_view text) const {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+      fail(e.mark, "", "not valid YAML: " + e.msg);
+    }
+    Config config = default_config();
+    if (docs.empty()) return config;
+    for (std::size_t i = 1; i < docs.size(); ++i)
+      if (!docs[i].IsNull()) fail(docs[i].Mark(), "", "more than one YAML document");
+    const YAML::Node& root = docs.front();
+    if (!root.IsNull() && !root.IsMap())
+      fail(root.Mark(), "", "expected a mapping at the top level, got " + describe(root));
+    parse_top(Field{root, "", root.Mark()}, config);
+    return config;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Mark& mark, std::string_view path,
+                         std::string_view what) const {
+    std::string message(file_);
+    if (!mark.is_null())
+      message += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    message += ": ";
+    if (!path.empty()) message.append(path).append(": ");
+    message += what;
+    throw ConfigError(message);
+  }
+
+  [[noreturn]] void fail(const Field& field, std::string_view what) const {
+    fail(field.mark, field.path, what);
+  }
+
+  // The entries of a mapping (none for null: an empty section), rejecting duplicate keys and,
+  // when `valid` is given, unknown ones.
+  std::vector<Entry> entries(const Field& map,
+                             std::optional<std::span<const std::string_view>> valid) const {
+    if (map.node.IsNull()) return {};
+    if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
+    std::vector<Entry> out;
+    for (const auto& kv : map.node) {
+      const YAML::Node& key = kv.first;
+      if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
+      const std::string path = child_path(map.path, key.Scalar());
+      for (const auto& seen : out) {
+        if (seen.key == key.Scalar())
+          fail(key.Mark(), path,
+               "duplicate key " + quote(seen.key) + " (first at line " +
+                   std::to_string(seen.key_mark.line + 1) + ")");
+      }
+      if (valid) {
+        bool known = false;
+        for (const auto name : *valid) known = known || name == key.Scalar();
+        if (!known)
+          fail(key.Mark(), path,
+               "unknown key " + quote(key.Scalar()) + " (valid keys: " + join(*valid) + ")");
+      }
+      // A null value ("key:" with nothing after it) has the mark of whatever follows: point at
+      // its key instead.
+      const YAML::Mark mark = kv.second.IsNull() ? key.Mark() : kv.second.Mark();
+      out.push_back(Entry{key.Scalar(), key.Mark(), Field{kv.second, path, mark}});
+    }
+    return out;
+  }
+
+  std::vector<Field> items(const Field& list) const {
+    if (!list.node.IsSequence()) fail(list, "expected a list, got " + describe(list.node));
+    std::vector<Field> out;
+    std::size_t index = 0;
+    for (const auto& item : list.node) {
+      const YAML::Mark mark = item.Mark().is_null() ? list.mark : item.Mark();
+      out.push_back(Field{item, list.path + "[" + std::to_string(index++) + "]", mark});
+    }
+    return out;
+  }
+
+  const std::string& scalar(const Field& field, std::string_view expected) const {
+    if (!field.node.IsScalar())
+      fail(field, "expected " + std::string(expected) + ", got " + describe(field.node));
+    return field.node.Scalar();
+  }
+
+  std::string string(const Field& field) const { return scalar(field, "a string"); }
+
+  bool boolean(const Field& field) const {
+    const std::string& text = scalar(field, "a boolean");
+    bool value = false;
+    if (!YAML::convert<bool>::decode(field.node, value))
+      fail(field, "expected a boolean, got " + quote(text));
+    return value;
+  }
+
+  std::uint32_t integer(const Field& field, std::uint32_t min, std::uint32_t max) const {
+    const std::string& text = scalar(field, "an integer");
+    std::string_view digits = trim(text);
+    bool negative = false;
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+      negative = digits[0] == '-';
+      digits.remove_prefix(1);
+    }
+    if (!all_digits(digits)) fail(field, "expected an integer, got " + quote(text));
+    const auto value = parse_unsigned<std::uint64_t>(digits);
+    if (!value || (negative && *value != 0) || *value < min || *value > max)
+      fail(field, std::string(trim(text)) + " is out of range (" + std::to_string(min) + "-" +
+                      std::to_string(max) + ")");
+    return static_cast<std::uint32_t>(*value);
+  }
+
+  std::chrono::milliseconds duration(const Field& field) const {
+    const std::string& text = scalar(field, "a duration");
+    const auto value = parse_duration(trim(text));
+    if (!value) fail(field, "invalid duration " + quote(text) + " (examples: 0, 500ms, 5s, 1m)");
+    return *value;
+  }
+
+  std::string one_of(const Field& field, std::string_view what,
+                     std::span<const std::string_view> valid) const {
+    const std::string& text = scalar(field, "a string");
+    for (const auto name : valid)
+      if (name == text) return text;
+    fail(field,
+         "unknown " + std::string(what) + " " + quote(text) + " (valid: " + join(valid) + ")");
+  }
+
+  void parse_top(const Field& root, Config& config) const {
+    for (const auto& e : entries(root, kTopKeys)) {
+      if (e.key == "read_interval") {
+        config.read_interval = duration(e.value);
+      } else if (e.key == "web") {
+        parse_web(e.value, config);
+      } else if (e.key == "bpf") {
+        for (const auto& b : entries(e.value, kBpfKeys))
+          config.backend = one_of(b.value, "backend", kBackends);
+      } else if (e.key == "log") {
+        for (const auto& l : entries(e.value, kLogKeys)) {
+          if (l.key == "level") config.log_level = one_of(l.value, "log level", kLogLevels);
+          if (l.key == "format") config.log_format = one_of(l.value, "log format", kLogFormats);
+        }
+      } else if (e.key == "ports") {
+        for (const auto& p : entries(e.value, kPortsKeys))
+          config.exact_ports = port_ranges(p.value);
+      } else if (e.key == "hooks") {
+        parse_hooks(e.value, config);
+      }
+    }
+  }
+
+  void parse_web(const Field& web, Config& config) const {
+    for (const auto& e : entries(web, kWebKeys)) {
+      if (e.key == "listen_address") {
+        config.listen_address = string(e.value);
+        check_listen_address(e.value, config.listen_address);
+      } else if (e.key == "telemetry_path") {
+        config.telemetry_path = string(e.value);
+        if (config.telemetry_path.empty() || config.telemetry_path[0] != '/')
+          fail(e.value, "telemetry path " + quote(config.telemetry_path) + " must start with '/'");
+        if (config.telemetry_path == "/")
+          fail(e.value, "telemetry path \"/\" is not allowed (the landing page is served there)");
+      } else if (e.key == "config_file") {
+        config.web_config_file = string(e.value);
+      }
+    }
+  }
+
+  // [host]:port, as the web server takes it: ":10142", "127.0.0.1:10142", "[::1]:10142".
+  void check_listen_address(const Field& field, const std::string& address) const {
+    const auto colon = address.rfind(':');
+    const std::string_view host = colon == std::string::npos
+                                      ? std::string_view()
+                                      : std::string_view(address).substr(0, colon);
+    const auto port =
+        colon == std::string::npos
+            ? std::nullopt
+            : parse_unsigned<std::uint32_t>(std::string_view(address).substr(colon + 1));
+    const bool bracketed_ok =
+        host.empty() || (host.front() == '[') == (host.back() == ']' && host.size() >= 2);
+    if (!port || *port > kMaxPort || !bracketed_ok)
+      fail(field, "invalid listen address " + quote(address) +
+                      " (expected [host]:port, e.g. :10142 or 127.0.0.1:10142)");
+  }
+
+  std::vector<PortRange> port_ranges(const Field& list) const {
+    std::vector<PortRange> out;
+    for (const auto& item : items(list)) out.push_back(port_range(item));
+    return out;
+  }
+
+  // 22, "22", "8000-8100".
+  PortRange port_range(const Field& field) const {
+    const std::string& raw = scalar(field, "a port or a port range");
+    const std::string_view text = trim(raw);
+    const auto out_of_range = [&](std::string_view port) {
+      return "port " + std::string(port) + " is out of range 0-" + std::to_string(kMaxPort);
+    };
+    const auto dash = text.find('-');
+    if (dash == std::string_view::npos || (dash == 0 && all_digits(text.substr(1)))) {
+      if (dash == 0) fail(field, out_of_range(text));  // a negative number
+      const auto port = parse_unsigned<std::uint32_t>(text);
+      if (!all_digits(text))
+        fail(field, "invalid port " + quote(raw) +
+                        " (expected a port 0-65535 or a range \"first-last\", e.g. 8000-8100)");
+      if (!port || *port > kMaxPort) fail(field, out_of_range(text));
+      return PortRange{static_cast<std::uint16_t>(*port), static_cast<std::uint16_t>(*port)};
+    }
+    const std::string_view first_text = trim(text.substr(0, dash));
+    const std::string_view last_text = trim(text.substr(dash + 1));
+    if (!all_digits(first_text) || !all_digits(last_text))
+      fail(field,
+           "invalid port range " + quote(raw) + " (expected \"first-last\", e.g. 8000-8100)");
+    const auto first = parse_unsigned<std::uint32_t>(first_text);
+    const auto last = parse_unsigned<std::uint32_t>(last_text);
+    if (!first || *first > kMaxPort)
+      fail(field, "port range " + quote(raw) + ": " + out_of_range(first_text));
+    if (!last || *last > kMaxPort)
+      fail(field, "port range " + quote(raw) + ": " + out_of_range(last_text));
+    if (*first > *last)
+      fail(field, "port range " + quote(raw) + ": first port is greater than last");
+    return PortRange{static_cast<std::uint16_t>(*first), static_cast<std::uint16_t>(*last)};
+  }
+
+  void parse_hooks(const Field& hooks, Config& config) const {
+    for (const auto& e : entries(hooks, std::nullopt)) {
+      const auto hook = hook_from_name(e.key);
+      if (!hook)
+        fail(e.key_mark, e.value.path,
+             "unknown hook " + quote(e.key) + " (hooks: " + hook_names() + ")");
+      parse_hook(e.value, *hook, config.hooks[static_cast<std::size_t>(*hook)]);
+    }
+  }
+
+  void parse_hook(const Field& field, Hook hook, HookConfig& hc) const {
+    for (const auto& e : entries(field, kHookKeys)) {
+      if (e.key == "enabled") {
+        hc.enabled = boolean(e.value);
+      } else if (e.key == "max_entries") {
+        hc.max_entries = integer(e.value, kMinMapEntries, kMaxMapEntries);
+      } else if (e.key == "labels") {
+        hc.label_mask = labels(e.value, hook);
+      } else if (e.key == "families") {
+        hc.family_mask = families(e.value);
+      }
+    }
+  }
+
+  std::uint32_t labels(const Field& list, Hook hook) const {
+    const HookSpec& s = spec(hook);
+    std::uint32_t mask = 0;
+    for (const auto& item : items(list)) {
+      const std::string& name = scalar(item, "a label name");
+      const auto label = label_from_name(name);
+      if (!label || !(s.labels & label_bit(*label)))
+        fail(item, "unknown label " + quote(name) + " for hook " + std::string(s.name) +
+                       " (supported: " + label_names(s.labels) + ")");
+      if (mask & label_bit(*label)) fail(item, "duplicate label " + quote(name));
+      mask |= label_bit(*label);
+    }
+    return mask;
+  }
+
+  std::uint64_t families(const Field& list) const {
+    std::uint64_t mask = 0;
+    std::array<std::string, kFamilyLimit> listed_as;
+    for (const auto& item : items(list)) {
+      const std::string& name = scalar(item, "a family name or number");
+      const auto family = family_from_name(name);
+      if (!family) {
+        if (all_digits(name))  // a number too large for family_from_name
+          fail(item, "family " + name + " is out of range 0-" + std::to_string(kFamilyLimit - 1));
+        fail(item, "unknown family " + quote(name) + " (a name such as " + family_name(1) + ", " +
+                       family_name(2) + ", " + family_name(10) + ", " + family_name(16) + ", " +
+                       family_name(17) + ", or a number 0-" + std::to_string(kFamilyLimit - 1) +
+                       ")");
+      }
+      if (*family >= kFamilyLimit)
+        fail(item, "family " + name + " is out of range 0-" + std::to_string(kFamilyLimit - 1));
+      const std::uint64_t bit = std::uint64_t{1} << *family;
+      if (mask & bit) {
+        std::string what = "duplicate family " + quote(name);
+        if (listed_as[*family] != name)
+          what += " (already listed as " + quote(listed_as[*family]) + ")";
+        fail(item, what);
+      }
+      mask |= bit;
+      listed_as[*family] = name;
+    }
+    return mask;
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+Config default_config() {
+  Config config;
+  for (std::size_t i = 0; i < kHookCount; ++i) config.hooks[i].label_mask = kHooks[i].labels;
+  return config;
+}
+
+Config parse_config(std::string_view yaml_text, std::string_view file_name) {
+  return Parser(file_name).parse(yaml_text);
+}
+
+Config load_config_file(const std::string& path) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+  if (!file) throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
+  std::string text;
+  char buffer[8192];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  if (std::ferror(file.get()))
+    throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
+  return parse_config(text, path);
+}
+
+std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> exact_port_bitmap(const Config& config) {
+  std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> bitmap{};
+  for (const auto& range : config.exact_ports)
+    for (std::uint32_t port = range.first; port <= range.last; ++port)
+      bitmap[port / 64] |= std::uint64_t{1} << (port % 64);
+  return bitmap;
+}
+
+}  // namespace sle

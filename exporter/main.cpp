@@ -1,0 +1,109 @@
+// socket_lsm_exporter: attach the hook programs, read their maps, serve /metrics, and on SIGINT
+// or SIGTERM stop serving and detach everything.
+//
+// Exit codes: 0 clean stop, --version, --config.check success; 1 the kernel side could not be set
+// up (a hook could not attach, a filesystem could not be mounted, the port is taken); 2 bad flags
+// or config. Errors are reported once, with what was being done, and nothing is left loaded.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "hook_set.h"
+#include "http_server.h"
+#include "logging.h"
+#include "mounts.h"
+
+namespace {
+
+int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[1024];
+  const int n = std::vsnprintf(buf, sizeof buf, format, args);
+  std::string line(buf, n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1) : 0);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  sle::log::debug("libbpf", {{"output", line}});
+  return n;
+}
+
+// The cgroup resolver needs the cgroup2 mount; without one the cgroup label reads "unknown".
+std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
+  const auto root = sle::find_mount(sle::read_mountinfo(), "cgroup2");
+  if (!root) {
+    sle::log::warn("No cgroup2 mount found: the cgroup labels will read \"unknown\"");
+    return nullptr;
+  }
+  sle::log::info("Resolving cgroups", {{"cgroup2_mount", *root}});
+  return std::make_unique<sle::CgroupResolver>(
+      *root, std::max<std::chrono::steady_clock::duration>(config.read_interval,
+                                                           std::chrono::seconds(1)));
+}
+
+int run(const sle::Config& config) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  // Blocked in every thread started from here on; delivered to sigwait below.
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  libbpf_set_print(libbpf_log);
+  if (config.backend == "auto" || config.backend == "tracepoint")
+    sle::ensure_mounted("tracefs", "/sys/kernel/tracing");
+
+  const sle::HookSet hooks = sle::HookSet::attach(config);
+  std::array<std::optional<sle::Backend>, sle::kHookCount> attached{};
+  for (const auto& hs : sle::kHooks)
+    if (const auto* object = hooks.object(hs.hook))
+      attached[static_cast<std::size_t>(hs.hook)] = object->backend();
+
+  sle::SnapshotReader reader(hooks, config);
+  reader.start();
+  const auto resolver = make_resolver(config);
+  auto collector = std::make_shared<sle::Collector>(reader, attached, resolver.get());
+  {
+    const sle::HttpServer server(config.listen_address, config.telemetry_path, collector);
+    sle::log::info("Listening", {{"address", config.listen_address},
+                                 {"telemetry_path", config.telemetry_path}});
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    sle::log::info("Stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  }
+  reader.stop();
+  return 0;  // hooks go out of scope: every program detached, every map freed
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sle::Flags flags;
+  if (const auto code = sle::parse_flags(argc, argv, flags)) return *code;
+  if (flags.version) {
+    std::cout << "socket_lsm_exporter, version " SLE_VERSION " (revision: " SLE_REVISION ")\n"
+              << "  libbpf: " << libbpf_major_version() << "." << libbpf_minor_version() << "\n";
+    return 0;
+  }
+  sle::Config config;
+  try {
+    config = sle::effective_config(flags);
+    sle::log::setup(config.log_level, config.log_format);
+  } catch (const std::exception& e) {
+    std::cerr << "socket_lsm_exporter: " << e.what() << "\n";
+    return 2;
+  }
+  if (flags.config_check) {
+    std::cout << "config OK: " << flags.config_file.value_or("(built-in defaults)") << "\n";
+    return 0;
+  }
+  try {
+    return run(config);
+  } catch (const std::exception& e) {
+    sle::log::error("Cannot start", {{"err", e.what()}});
+    return 1;
+  }
+}

@@ -1,0 +1,78 @@
+#include "snapshot.h"
+
+#include "logging.h"
+
+namespace sle {
+
+HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
+  constexpr int kAttempts = 5;
+  HookSnapshot s;
+  s.hook = object.hook();
+  s.backend = object.backend();
+  s.label_mask = label_mask;
+  s.capacity = object.capacity();
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const auto before = read_totals(object.totals_fd());
+    s.entries = read_counts(object.counts_fd(), s.capacity);
+    const auto after = read_totals(object.totals_fd());
+    s.calls = after[SLE_TOTAL_CALLS];
+    s.overflow = after[SLE_TOTAL_OVERFLOW];
+    if (before == after) break;
+  }
+  return s;
+}
+
+SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config)
+    : hooks_(hooks), interval_(config.read_interval) {
+  for (std::size_t i = 0; i < kHookCount; ++i) label_masks_[i] = config.hooks[i].label_mask;
+}
+
+SnapshotReader::~SnapshotReader() { stop(); }
+
+void SnapshotReader::read_now() {
+  const auto start = std::chrono::steady_clock::now();
+  auto snap = std::make_shared<Snapshot>();
+  try {
+    for (const HookSpec& hs : kHooks) {
+      if (const HookObject* object = hooks_.object(hs.hook))
+        snap->hooks.push_back(read_hook(*object, label_masks_[static_cast<std::size_t>(hs.hook)]));
+    }
+  } catch (const std::exception& e) {
+    ++errors_;
+    log::error("Reading the BPF maps failed", {{"err", e.what()}});
+    return;  // keep publishing the previous snapshot
+  }
+  snap->duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  snap->timestamp_seconds =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  latest_ = std::move(snap);
+}
+
+void SnapshotReader::start() {
+  const std::lock_guard lock(mu_);
+  read_now();
+  if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
+}
+
+void SnapshotReader::run() {
+  std::unique_lock lock(mu_);
+  while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) read_now();
+}
+
+void SnapshotReader::stop() {
+  {
+    const std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const Snapshot> SnapshotReader::latest() {
+  const std::lock_guard lock(mu_);
+  if (interval_.count() == 0 && !stopping_) read_now();
+  return latest_;
+}
+
+}  // namespace sle

@@ -1,0 +1,216 @@
+// The real exporter, the real kernel: start the binary, run a scripted workload in a cgroup of
+// the test's own, scrape /metrics over HTTP and check every series of that cgroup exactly.
+// Needs root (BPF, cgroups). $SLE_TEST_BACKEND picks the backend (default: tracepoint, the one
+// that runs on the development machines' kernel).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+#include "scrape.h"
+#include "workload.h"
+
+namespace sle::test {
+namespace {
+
+constexpr std::array<const char*, 6> kHooks = {"create", "bind",   "connect",
+                                               "listen", "accept", "setsockopt"};
+
+std::string backend() {
+  const char* env = std::getenv("SLE_TEST_BACKEND");
+  return env ? env : "tracepoint";
+}
+
+std::string config_yaml(std::uint16_t port, const std::string& extra = "") {
+  return "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
+         "\"\n" + extra;
+}
+
+using Samples = std::map<std::string, Sample>;
+
+Samples scrape(std::uint16_t port) {
+  const auto r = http_get(port, "/metrics");
+  if (!r || r->status != 200) throw std::runtime_error("scrape failed");
+  return parse_exposition(r->body);
+}
+
+// The cgroup's series, keyed without the cgroup label.
+Expected series_of(const Samples& samples, const std::string& cgroup) {
+  Expected out;
+  for (const auto& [key, s] : samples) {
+    const auto it = s.labels.find("cgroup");
+    if (it == s.labels.end() || it->second != cgroup) continue;
+    auto labels = s.labels;
+    labels.erase("cgroup");
+    out[series_key(s.name, labels)] = static_cast<std::uint64_t>(s.value);
+  }
+  return out;
+}
+
+double value(const Samples& samples, const std::string& name,
+             const std::map<std::string, std::string>& labels) {
+  const auto it = samples.find(series_key(name, labels));
+  if (it == samples.end()) throw std::runtime_error("no series " + series_key(name, labels));
+  return it->second.value;
+}
+
+// sum(labelled series) + overflow == calls, for every hook.
+void expect_invariant(const Samples& samples) {
+  for (const char* hook : kHooks) {
+    double labelled = 0;
+    for (const auto& [key, s] : samples)
+      if (s.name == std::string("socket_lsm_") + hook + "_total") labelled += s.value;
+    const double overflow = value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}});
+    const double calls = value(samples, "socket_lsm_hook_calls_total", {{"hook", hook}});
+    EXPECT_EQ(labelled + overflow, calls) << "hook " << hook << ": labelled " << labelled
+                                          << " + overflow " << overflow;
+  }
+}
+
+// Each hook attached with exactly one backend: the forced one, or under auto the one
+// $SLE_EXPECT_BACKEND names (when set).
+void expect_attached(const Samples& samples) {
+  const char* expect_env = std::getenv("SLE_EXPECT_BACKEND");
+  const std::string expected = backend() != "auto" ? backend() : expect_env ? expect_env : "";
+  for (const char* hook : kHooks) {
+    std::vector<std::string> attached;
+    for (const char* b : {"lsm", "fentry", "kprobe", "tracepoint"}) {
+      if (value(samples, "socket_lsm_exporter_hook_attached", {{"hook", hook}, {"backend", b}}) == 1)
+        attached.emplace_back(b);
+    }
+    ASSERT_EQ(attached.size(), 1u) << hook;
+    if (!expected.empty()) {
+      EXPECT_EQ(attached[0], expected) << hook;
+    }
+    std::cout << "hook " << hook << " attached with " << attached[0] << "\n";
+  }
+}
+
+// The cgroup resolver re-walks at most once a second: scrape until the cgroup's path shows.
+Samples scrape_until_cgroup_seen(std::uint16_t port, const std::string& cgroup) {
+  Samples samples;
+  for (int i = 0; i < 50; ++i) {
+    samples = scrape(port);
+    if (!series_of(samples, cgroup).empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return samples;
+}
+
+class ExporterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root to load BPF programs";
+  }
+};
+
+TEST_F(ExporterTest, CountsEveryHookExactlyPerSeries) {
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(config_yaml(port), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  const TestCgroup cgroup;
+  const Ports ports = find_free_ports();
+
+  ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
+  const Samples samples = scrape_until_cgroup_seen(port, cgroup.path());
+
+  const Expected expected = expected_series(ports);
+  const Expected actual = series_of(samples, cgroup.path());
+  EXPECT_EQ(actual, expected);
+  for (const auto& [key, count] : expected) {
+    const auto it = actual.find(key);
+    EXPECT_TRUE(it != actual.end() && it->second == count)
+        << key << " expected " << count << " got " << (it == actual.end() ? 0 : it->second);
+  }
+  for (const auto& [key, count] : actual)
+    EXPECT_TRUE(expected.count(key)) << "unexpected series " << key << " = " << count;
+  expect_invariant(samples);
+  expect_attached(samples);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(ExporterTest, CountsOverflowWhenMapsAreFullAndKeepsTheInvariant) {
+  const std::uint16_t port = free_listen_port();
+  std::string hooks = "hooks:\n";
+  for (const char* hook : kHooks) hooks += std::string("  ") + hook + ":\n    max_entries: 2\n";
+  const std::string config = write_temp_file(config_yaml(port, hooks), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  const TestCgroup cgroup;
+  ASSERT_EQ(cgroup.run([&] { return run_workload(find_free_ports()); }), "");
+
+  const Samples samples = scrape(port);
+  for (const char* hook : kHooks) {
+    // The workload alone makes at least three distinct keys per hook.
+    EXPECT_GT(value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}}), 0) << hook;
+    EXPECT_EQ(value(samples, "socket_lsm_exporter_map_capacity", {{"hook", hook}}), 2) << hook;
+    EXPECT_EQ(value(samples, "socket_lsm_exporter_map_entries", {{"hook", hook}}), 2) << hook;
+  }
+  expect_invariant(samples);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(ExporterTest, PromtoolFindsNoProblemInAScrape) {
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(config_yaml(port), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  const TestCgroup cgroup;
+  ASSERT_EQ(cgroup.run([&] { return run_workload(find_free_ports()); }), "");
+  const auto r = http_get(port, "/metrics");
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_EQ(r->content_type, "text/plain; version=0.0.4; charset=utf-8");
+  const std::string file = write_temp_file(r->body, ".prom");
+  const std::string out = file + ".out";
+  const int rc = std::system(("promtool check metrics < " + file + " > " + out + " 2>&1").c_str());
+  std::ifstream in(out);
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(rc, 0) << report;
+  EXPECT_EQ(report, "");
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(ExporterTest, ServesALandingPageAnd404) {
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(config_yaml(port), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  const auto root = http_get(port, "/");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->status, 200);
+  EXPECT_NE(root->body.find("<a href=\"/metrics\">Metrics</a>"), std::string::npos) << root->body;
+  const auto missing = http_get(port, "/nothing-here");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(ExporterTest, SigtermDetachesEveryProgramAndExitsZero) {
+  const auto ours = [] {
+    int n = 0;
+    for (const auto& name : loaded_program_names())
+      if (name.rfind("tp_sys_enter_", 0) == 0 || name.rfind("lsm_socket_", 0) == 0) ++n;
+    return n;
+  };
+  const int before = ours();
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(config_yaml(port), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  EXPECT_GT(ours(), before);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+  // Program release is asynchronous (RCU): give the kernel a moment.
+  int after = ours();
+  for (int i = 0; i < 50 && after != before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    after = ours();
+  }
+  EXPECT_EQ(after, before);
+}
+
+}  // namespace
+}  // namespace sle::test

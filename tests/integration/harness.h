@@ -1,0 +1,60 @@
+// Running the real exporter binary and a child process in a cgroup of the test's own.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sle::test {
+
+// The exporter binary: $SLE_EXPORTER, else the one this build made.
+std::string exporter_path();
+
+// A free TCP port on loopback for the exporter to listen on.
+std::uint16_t free_listen_port();
+
+class ExporterProcess {
+ public:
+  // Starts `exporter_path() args...` with stderr to a log file; waits until /metrics answers.
+  // Throws std::runtime_error (with the exporter's log) when it exits or does not answer in time.
+  ExporterProcess(std::uint16_t port, const std::vector<std::string>& args);
+  ~ExporterProcess();  // SIGKILL if still running
+  ExporterProcess(const ExporterProcess&) = delete;
+  ExporterProcess& operator=(const ExporterProcess&) = delete;
+
+  // SIGTERM, then waits; returns the exit code (or 128+signal).
+  int stop();
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+// Writes `text` to a new temporary file and returns its path.
+std::string write_temp_file(const std::string& text, const std::string& suffix);
+
+// A fresh cgroup v2 directory under the cgroup2 mount (found in /proc/self/mountinfo).
+class TestCgroup {
+ public:
+  TestCgroup();
+  ~TestCgroup();  // rmdir
+  TestCgroup(const TestCgroup&) = delete;
+  TestCgroup& operator=(const TestCgroup&) = delete;
+
+  const std::string& path() const { return path_; }  // relative to the mount, e.g. /sle-test-42
+  // Forks a child, moves it into the cgroup, runs fn there; returns fn's message ("" = ok).
+  std::string run(const std::function<std::string()>& fn) const;
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+// Names of the BPF programs loaded in the kernel right now.
+std::vector<std::string> loaded_program_names();
+
+}  // namespace sle::test

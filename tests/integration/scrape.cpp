@@ -1,0 +1,87 @@
+#include "scrape.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "workload.h"
+
+namespace sle::test {
+
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string raw;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const auto header_end = raw.find("\r\n\r\n");
+  if (header_end == std::string::npos) return std::nullopt;
+  HttpResponse r;
+  std::istringstream head(raw.substr(0, header_end));
+  std::string line, version;
+  std::getline(head, line);
+  std::istringstream(line) >> version >> r.status;
+  while (std::getline(head, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (key == "content-type") {
+      r.content_type = line.substr(colon + 1);
+      r.content_type.erase(0, r.content_type.find_first_not_of(' '));
+      if (!r.content_type.empty() && r.content_type.back() == '\r') r.content_type.pop_back();
+    }
+  }
+  r.body = raw.substr(header_end + 4);
+  return r;
+}
+
+std::map<std::string, Sample> parse_exposition(const std::string& text) {
+  std::map<std::string, Sample> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    Sample s;
+    std::size_t i = line.find_first_of("{ ");
+    s.name = line.substr(0, i);
+    if (i != std::string::npos && line[i] == '{') {
+      ++i;
+      while (line[i] != '}') {
+        const auto eq = line.find('=', i);
+        const std::string key = line.substr(i, eq - i);
+        std::string value;
+        std::size_t j = eq + 2;  // past ="
+        for (; line[j] != '"'; ++j) {
+          if (line[j] == '\\') ++j;
+          value += line[j];
+        }
+        s.labels[key] = value;
+        i = j + 1;
+        if (line[i] == ',') ++i;
+      }
+      ++i;
+    }
+    s.value = std::stod(line.substr(i + 1));
+    out[series_key(s.name, s.labels)] = s;
+  }
+  return out;
+}
+
+}  // namespace sle::test

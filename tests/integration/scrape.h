@@ -1,0 +1,30 @@
+// A plain HTTP GET over loopback and a parser for the Prometheus text format: the test reads the
+// exporter the way Prometheus does.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace sle::test {
+
+struct HttpResponse {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// nullopt when nothing answers on the port.
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path);
+
+struct Sample {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+
+// Every sample of a text exposition, keyed by series_key() (name and sorted labels).
+std::map<std::string, Sample> parse_exposition(const std::string& text);
+
+}  // namespace sle::test
