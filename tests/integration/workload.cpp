@@ -145,10 +145,17 @@ void set_int(const Fd& fd, int level, int opt, const std::string& what) {
   must(::setsockopt(fd.get(), level, opt, &one, sizeof one) == 0, what);
 }
 
-bool port_free(int type, std::uint16_t port) {
-  const int fd = ::socket(AF_INET, type, 0);
-  const sockaddr_in a = in4("0.0.0.0", port);
-  const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+// Free for a bind without SO_REUSEADDR (so not even in TIME_WAIT from an earlier run).
+bool port_free(int family, int type, std::uint16_t port) {
+  const int fd = ::socket(family, type, 0);
+  bool ok;
+  if (family == AF_INET) {
+    const sockaddr_in a = in4("0.0.0.0", port);
+    ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  } else {
+    const sockaddr_in6 a = in6("::", port);
+    ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  }
   ::close(fd);
   return ok;
 }
@@ -156,7 +163,9 @@ bool port_free(int type, std::uint16_t port) {
 std::uint16_t free_port(std::uint16_t first, std::uint16_t last) {
   for (std::uint32_t port = first; port <= last; ++port) {
     const auto p = static_cast<std::uint16_t>(port);
-    if (port_free(SOCK_STREAM, p) && port_free(SOCK_DGRAM, p)) return p;
+    if (port_free(AF_INET, SOCK_STREAM, p) && port_free(AF_INET, SOCK_DGRAM, p) &&
+        port_free(AF_INET6, SOCK_STREAM, p))
+      return p;
   }
   throw std::runtime_error("no free port in " + std::to_string(first) + "-" +
                            std::to_string(last));
