@@ -24,6 +24,20 @@ int BPF_PROG(lsm_socket_accept, struct socket *sock, struct socket *newsock, int
 	return ret; /* observe only: never change the hook's decision */
 }
 
+SEC("fentry/security_socket_accept")
+int BPF_PROG(fentry_socket_accept, struct socket *sock, struct socket *newsock)
+{
+	on_accept(sock);
+	return 0;
+}
+
+SEC("kprobe/security_socket_accept")
+int BPF_KPROBE(kprobe_socket_accept, struct socket *sock, struct socket *newsock)
+{
+	on_accept(sock);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_accept")
 int tp_sys_enter_accept(struct trace_event_raw_sys_enter *ctx)
 {

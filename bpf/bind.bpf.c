@@ -25,6 +25,20 @@ int BPF_PROG(lsm_socket_bind, struct socket *sock, struct sockaddr *address, int
 	return ret; /* observe only: never change the hook's decision */
 }
 
+SEC("fentry/security_socket_bind")
+int BPF_PROG(fentry_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	on_bind(sock, address, addrlen, false);
+	return 0;
+}
+
+SEC("kprobe/security_socket_bind")
+int BPF_KPROBE(kprobe_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	on_bind(sock, address, addrlen, false);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_bind")
 int tp_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {

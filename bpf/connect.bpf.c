@@ -26,6 +26,20 @@ int BPF_PROG(lsm_socket_connect, struct socket *sock, struct sockaddr *address, 
 	return ret; /* observe only: never change the hook's decision */
 }
 
+SEC("fentry/security_socket_connect")
+int BPF_PROG(fentry_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	on_connect(sock, address, addrlen, false);
+	return 0;
+}
+
+SEC("kprobe/security_socket_connect")
+int BPF_KPROBE(kprobe_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
+{
+	on_connect(sock, address, addrlen, false);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_connect")
 int tp_sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {

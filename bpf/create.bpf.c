@@ -23,6 +23,20 @@ int BPF_PROG(lsm_socket_create, int family, int type, int protocol, int kern, in
 	return ret; /* observe only: never change the hook's decision */
 }
 
+SEC("fentry/security_socket_create")
+int BPF_PROG(fentry_socket_create, int family, int type, int protocol, int kern)
+{
+	on_create(family, type, protocol);
+	return 0;
+}
+
+SEC("kprobe/security_socket_create")
+int BPF_KPROBE(kprobe_socket_create, int family, int type, int protocol, int kern)
+{
+	on_create(family, type, protocol);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_socket")
 int tp_sys_enter_socket(struct trace_event_raw_sys_enter *ctx)
 {

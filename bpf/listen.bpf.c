@@ -23,6 +23,20 @@ int BPF_PROG(lsm_socket_listen, struct socket *sock, int backlog, int ret)
 	return ret; /* observe only: never change the hook's decision */
 }
 
+SEC("fentry/security_socket_listen")
+int BPF_PROG(fentry_socket_listen, struct socket *sock, int backlog)
+{
+	on_listen(sock);
+	return 0;
+}
+
+SEC("kprobe/security_socket_listen")
+int BPF_KPROBE(kprobe_socket_listen, struct socket *sock, int backlog)
+{
+	on_listen(sock);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_listen")
 int tp_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {

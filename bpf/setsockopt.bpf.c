@@ -23,6 +23,20 @@ int BPF_PROG(lsm_socket_setsockopt, struct socket *sock, int level, int optname,
 	return ret; /* observe only: never change the hook's decision */
 }
 
+SEC("fentry/security_socket_setsockopt")
+int BPF_PROG(fentry_socket_setsockopt, struct socket *sock, int level, int optname)
+{
+	on_setsockopt(sock, level, optname);
+	return 0;
+}
+
+SEC("kprobe/security_socket_setsockopt")
+int BPF_KPROBE(kprobe_socket_setsockopt, struct socket *sock, int level, int optname)
+{
+	on_setsockopt(sock, level, optname);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_enter_setsockopt")
 int tp_sys_enter_setsockopt(struct trace_event_raw_sys_enter *ctx)
 {

@@ -194,7 +194,8 @@ TEST_F(ExporterTest, SigtermDetachesEveryProgramAndExitsZero) {
   const auto ours = [] {
     int n = 0;
     for (const auto& name : loaded_program_names())
-      if (name.rfind("tp_sys_enter_", 0) == 0 || name.rfind("lsm_socket_", 0) == 0) ++n;
+      for (const char* prefix : {"tp_sys_enter_", "lsm_socket_", "fentry_socket_", "kprobe_socket_"})
+        if (name.rfind(prefix, 0) == 0) ++n;
     return n;
   };
   const int before = ours();
