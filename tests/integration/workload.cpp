@@ -1,11 +1,13 @@
 #include "workload.h"
 
 #include <arpa/inet.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -110,6 +112,12 @@ std::vector<Step> steps(const Ports& p) {
       {"create", sock("netlink", "dgram", "sock_diag")},
       // Flags are not part of the type; protocol given explicitly.
       {"create", udp4, 5},
+      // Outcomes stay the kernel's: a port in use is EADDRINUSE, a privileged port without
+      // CAP_NET_BIND_SERVICE is EACCES.
+      {"create", tcp4},
+      {"bind", with(tcp4, {{"port", exact}})},
+      {"create", tcp4},
+      {"bind", with(tcp4, {{"port", exact}})},
   };
 }
 
@@ -146,6 +154,15 @@ void set_int(const Fd& fd, int level, int opt, const std::string& what) {
 }
 
 // Free for a bind without SO_REUSEADDR (so not even in TIME_WAIT from an earlier run).
+// Drops CAP_NET_BIND_SERVICE from this process's effective set (the test runs as root).
+void drop_net_bind_service() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+  must(::syscall(SYS_capget, &header, data) == 0, "capget");
+  data[CAP_TO_INDEX(CAP_NET_BIND_SERVICE)].effective &= ~CAP_TO_MASK(CAP_NET_BIND_SERVICE);
+  must(::syscall(SYS_capset, &header, data) == 0, "capset");
+}
+
 bool port_free(int family, int type, std::uint16_t port) {
   const int fd = ::socket(family, type, 0);
   bool ok;
@@ -250,6 +267,18 @@ std::string run_workload(const Ports& p) try {
   const Fd diag(::socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG), "socket netlink sock_diag");
   for (int i = 0; i < 5; ++i)
     const Fd u(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP), "socket udp flags");
+  // Denials.
+  const Fd busy(::socket(AF_INET, SOCK_STREAM, 0), "socket inet busy");
+  const sockaddr_in exact_addr = in4("127.0.0.1", p.exact);
+  must(::bind(busy.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr) == -1 &&
+           errno == EADDRINUSE,
+       "bind to a port in use must fail with EADDRINUSE");
+  drop_net_bind_service();
+  const Fd unpriv(::socket(AF_INET, SOCK_STREAM, 0), "socket inet unprivileged");
+  must(::bind(unpriv.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr) ==
+               -1 &&
+           errno == EACCES,
+       "bind to a privileged port without CAP_NET_BIND_SERVICE must fail with EACCES");
   return "";
 } catch (const std::exception& e) {
   return e.what();
