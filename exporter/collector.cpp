@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "bpf_stats.h"
 #include "process_metrics.h"
 #include "series_labels.h"
 
@@ -61,10 +62,9 @@ std::vector<MetricFamily> hook_families(const Snapshot& snap, CgroupResolver* re
   return out;
 }
 
-Collector::Collector(SnapshotReader& reader,
-                     std::array<std::optional<Backend>, kHookCount> attached,
-                     CgroupResolver* resolver)
-    : reader_(reader), attached_(attached), resolver_(resolver) {}
+Collector::Collector(SnapshotReader& reader, const HookSet& hooks, CgroupResolver* resolver,
+                     bool stats_held)
+    : reader_(reader), hooks_(hooks), resolver_(resolver), stats_held_(stats_held) {}
 
 std::vector<MetricFamily> Collector::Collect() const {
   const std::shared_ptr<const Snapshot> snap = reader_.latest();
@@ -102,7 +102,8 @@ std::vector<MetricFamily> Collector::Collect() const {
                         {}};
   for (const HookSpec& hs : kHooks) {
     for (const Backend b : kBackendOrder) {
-      const bool on = attached_[static_cast<std::size_t>(hs.hook)] == b;
+      const HookObject* object = hooks_.object(hs.hook);
+      const bool on = object && object->backend() == b;
       attached.metric.push_back(
           sample({{"backend", std::string(backend_name(b))}, {"hook", std::string(hs.name)}},
                  on ? 1 : 0, MetricType::Gauge));
@@ -115,6 +116,9 @@ std::vector<MetricFamily> Collector::Collect() const {
                        {{"libbpf_version", libbpf_version()},
                         {"revision", SLE_REVISION},
                         {"version", SLE_VERSION}}));
+  if (stats_held_ || bpf_stats_sysctl_enabled()) {
+    for (auto& f : bpf_stats_families(hooks_)) out.push_back(std::move(f));
+  }
   for (auto& f : process_metrics()) out.push_back(std::move(f));
   return out;
 }

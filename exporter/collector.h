@@ -4,10 +4,6 @@
 
 #include <prometheus/collectable.h>
 
-#include <array>
-#include <optional>
-
-#include "backend.h"
 #include "cgroup_resolver.h"
 #include "snapshot.h"
 
@@ -15,16 +11,17 @@ namespace sle {
 
 class Collector final : public prometheus::Collectable {
  public:
-  // attached: the backend of each hook, nullopt when disabled. resolver may be null.
-  Collector(SnapshotReader& reader, std::array<std::optional<Backend>, kHookCount> attached,
-            CgroupResolver* resolver);
+  // resolver may be null. stats_held: the exporter holds a BPF_ENABLE_STATS fd.
+  Collector(SnapshotReader& reader, const HookSet& hooks, CgroupResolver* resolver,
+            bool stats_held);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   SnapshotReader& reader_;
-  const std::array<std::optional<Backend>, kHookCount> attached_;
+  const HookSet& hooks_;
   CgroupResolver* const resolver_;
+  const bool stats_held_;
 };
 
 // The hook families alone, from one snapshot (what the tests check the decoding with).

@@ -22,7 +22,7 @@ using namespace std::string_view_literals;
 constexpr auto kTopKeys =
     std::to_array({"read_interval"sv, "web"sv, "bpf"sv, "log"sv, "ports"sv, "hooks"sv});
 constexpr auto kWebKeys = std::to_array({"listen_address"sv, "telemetry_path"sv, "config_file"sv});
-constexpr auto kBpfKeys = std::to_array({"backend"sv});
+constexpr auto kBpfKeys = std::to_array({"backend"sv, "stats"sv});
 constexpr auto kLogKeys = std::to_array({"level"sv, "format"sv});
 constexpr auto kPortsKeys = std::to_array({"exact"sv});
 constexpr auto kHookKeys = std::to_array({"enabled"sv, "max_entries"sv, "labels"sv, "families"sv});
@@ -322,8 +322,10 @@ class Parser {
       } else if (e.key == "web") {
         parse_web(e.value, config);
       } else if (e.key == "bpf") {
-        for (const auto& b : entries(e.value, kBpfKeys))
-          config.backend = one_of(b.value, "backend", kBackends);
+        for (const auto& b : entries(e.value, kBpfKeys)) {
+          if (b.key == "backend") config.backend = one_of(b.value, "backend", kBackends);
+          if (b.key == "stats") config.bpf_stats = boolean(b.value);
+        }
       } else if (e.key == "log") {
         for (const auto& l : entries(e.value, kLogKeys)) {
           if (l.key == "level") config.log_level = one_of(l.value, "log level", kLogLevels);

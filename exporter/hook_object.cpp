@@ -142,13 +142,13 @@ std::uint32_t HookObject::capacity() const {
   return bpf_map__max_entries(find_map(skel_->object(), "counts"));
 }
 
-std::vector<int> HookObject::program_fds() const {
-  std::vector<int> fds;
+std::vector<HookObject::Program> HookObject::programs() const {
+  std::vector<Program> out;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, skel_->object()) {
-    if (bpf_program__autoload(prog)) fds.push_back(bpf_program__fd(prog));
+    if (bpf_program__autoload(prog)) out.push_back({bpf_program__name(prog), bpf_program__fd(prog)});
   }
-  return fds;
+  return out;
 }
 
 void HookObject::set_self_test_tgid(std::uint32_t tgid) {

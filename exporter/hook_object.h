@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "backend.h"
@@ -39,7 +40,11 @@ class HookObject {
   int counts_fd() const;
   int totals_fd() const;
   std::uint32_t capacity() const;
-  std::vector<int> program_fds() const;
+  struct Program {
+    std::string name;  // full name (the kernel keeps only 15 characters)
+    int fd;
+  };
+  std::vector<Program> programs() const;  // the attached backend's programs
 
   // Self-test support: calls from `tgid` are counted in self_test_hits only.
   void set_self_test_tgid(std::uint32_t tgid);

@@ -12,6 +12,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bpf_stats.h"
 #include "cli.h"
 #include "collector.h"
 #include "hook_set.h"
@@ -57,15 +58,17 @@ int run(const sle::Config& config) {
     sle::ensure_mounted("tracefs", "/sys/kernel/tracing");
 
   const sle::HookSet hooks = sle::HookSet::attach(config);
-  std::array<std::optional<sle::Backend>, sle::kHookCount> attached{};
-  for (const auto& hs : sle::kHooks)
-    if (const auto* object = hooks.object(hs.hook))
-      attached[static_cast<std::size_t>(hs.hook)] = object->backend();
+  std::optional<sle::StatsEnabler> stats;
+  if (config.bpf_stats) {
+    stats.emplace();
+    sle::log::info("BPF run-time stats enabled while the exporter runs");
+  }
 
   sle::SnapshotReader reader(hooks, config);
   reader.start();
   const auto resolver = make_resolver(config);
-  auto collector = std::make_shared<sle::Collector>(reader, attached, resolver.get());
+  auto collector =
+      std::make_shared<sle::Collector>(reader, hooks, resolver.get(), stats.has_value());
   {
     const sle::HttpServer server(config.listen_address, config.telemetry_path, collector);
     sle::log::info("Listening", {{"address", config.listen_address},

@@ -100,11 +100,13 @@ web:
   config_file: /etc/web.yml
 bpf:
   backend: tracepoint
+  stats: true
 log:
   level: debug
   format: json
 )",
                                 "x.yaml");
+  EXPECT_TRUE(c.bpf_stats);
   EXPECT_EQ(c.read_interval, milliseconds(10000));
   EXPECT_EQ(c.listen_address, "127.0.0.1:9000");
   EXPECT_EQ(c.telemetry_path, "/custom/metrics");
@@ -323,7 +325,7 @@ TEST(ConfigErrors, UnknownNestedKeys) {
             "config.yaml:2:3: web.listen_adress: unknown key \"listen_adress\" (valid keys: "
             "listen_address, telemetry_path, config_file)");
   EXPECT_EQ(error_of("bpf:\n  mode: lsm\n"),
-            "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend)");
+            "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend, stats)");
   EXPECT_EQ(error_of("log:\n  lvl: info\n"),
             "config.yaml:2:3: log.lvl: unknown key \"lvl\" (valid keys: level, format)");
   EXPECT_EQ(error_of("ports:\n  exact: []\n  fuzzy: []\n"),

@@ -176,6 +176,32 @@ TEST_F(ExporterTest, PromtoolFindsNoProblemInAScrape) {
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
+TEST_F(ExporterTest, ExportsBpfRunStatsWhenAskedTo) {
+  const std::uint16_t port = free_listen_port();
+  const std::string config =
+      write_temp_file(config_yaml(port, "bpf:\n  stats: true\n"), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  const TestCgroup cgroup;
+  const Ports ports = find_free_ports();
+  ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
+  const Samples samples = scrape(port);
+  // Every program of every hook is listed; the hooks' runs are at least the workload's calls.
+  std::map<std::string, double> runs, seconds;
+  for (const auto& [key, s] : samples) {
+    if (s.name == "socket_lsm_exporter_bpf_runs_total") runs[s.labels.at("hook")] += s.value;
+    if (s.name == "socket_lsm_exporter_bpf_run_seconds_total")
+      seconds[s.labels.at("hook")] += s.value;
+  }
+  std::map<std::string, std::uint64_t> workload_calls;
+  for (const auto& [key, count] : expected_series(ports))
+    workload_calls[key.substr(11, key.find("_total") - 11)] += count;  // socket_lsm_<hook>_total
+  for (const char* hook : kHooks) {
+    EXPECT_GE(runs[hook], static_cast<double>(workload_calls[hook])) << hook;
+    EXPECT_GT(seconds[hook], 0) << hook;
+  }
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
 TEST_F(ExporterTest, ServesALandingPageAnd404) {
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");

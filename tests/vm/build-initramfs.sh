@@ -1,0 +1,56 @@
+#!/bin/sh
+# Builds the VM suite's initramfs: busybox-static, the exporter, the integration test, every
+# shared library they load (at the paths ldd names, with the dynamic loader) and /init.
+# Usage: build-initramfs.sh --exporter BIN --test BIN --out FILE.cpio.gz
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+exporter= test_bin= out=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --exporter) exporter=$2; shift 2 ;;
+    --test) test_bin=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$exporter" ] && [ -n "$test_bin" ] && [ -n "$out" ] ||
+  { echo "usage: $0 --exporter BIN --test BIN --out FILE.cpio.gz" >&2; exit 2; }
+for f in "$exporter" "$test_bin" /bin/busybox; do
+  [ -x "$f" ] || { echo "build-initramfs: $f is missing or not executable" >&2; exit 1; }
+done
+# A dynamic busybox would need its own libraries: insist on busybox-static's.
+if ldd /bin/busybox >/dev/null 2>&1; then
+  echo "build-initramfs: /bin/busybox is dynamically linked; install busybox-static" >&2
+  exit 1
+fi
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" "$stage/opt/sle/bin" \
+  "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/run" "$stage/etc"
+chmod 1777 "$stage/tmp"
+cp /bin/busybox "$stage/bin/busybox"
+cp "$exporter" "$stage/opt/sle/bin/socket_lsm_exporter"
+cp "$test_bin" "$stage/opt/sle/bin/integration_test"
+cp "$here/init.sh" "$stage/init"
+chmod 755 "$stage/init"
+printf '127.0.0.1 localhost\n::1 localhost\n' >"$stage/etc/hosts"
+printf 'root:x:0:0:root:/:/bin/sh\n' >"$stage/etc/passwd"
+printf 'root:x:0:\n' >"$stage/etc/group"
+
+# Every library ldd resolves ("name => /path (addr)") and the loader ("/lib64/ld-... (addr)"),
+# copied dereferenced to the same path, where the loader's default search finds them.
+libs=$(ldd "$exporter" "$test_bin" |
+  awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+missing=$(ldd "$exporter" "$test_bin" | grep 'not found' || true)
+[ -z "$missing" ] || { echo "build-initramfs: unresolved libraries:$missing" >&2; exit 1; }
+for lib in $libs; do
+  mkdir -p "$stage$(dirname "$lib")"
+  cp -L "$lib" "$stage$lib"
+done
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "build-initramfs: $out ($(du -h "$out" | cut -f1), $(echo "$libs" | wc -l) libraries)" >&2

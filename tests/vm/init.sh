@@ -1,0 +1,72 @@
+#!/bin/busybox sh
+# /init of the VM suite's initramfs (tests/vm/build-initramfs.sh copies it in). Mounts what the
+# exporter and the integration test need, runs the integration test once per entry of the kernel
+# command line's sle.runs= and reports each on the serial console, then powers off.
+#   sle.runs=lsm,fentry,auto:lsm   an entry is a backend, or auto:X (auto, expecting X everywhere)
+#   sle.filter=GTEST_FILTER        default -*Promtool* (no promtool in the VM)
+#   sle.run_timeout=SECONDS        per run, default 600
+# Markers read by run.sh: SLE-VM-INIT, SLE-VM-BEGIN run=X, SLE-VM-RESULT run=X rc=N seconds=S,
+# SLE-VM-DONE. Only -u, not -e: if /init exited the kernel would panic and every later run (and
+# the DONE marker) would be lost, so failures are reported and the script goes on.
+set -u
+
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /bin /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+export PATH=/opt/sle/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null || true # CONFIG_DEVTMPFS_MOUNT may have done it
+exec </dev/console >/dev/console 2>&1
+echo "SLE-VM-INIT"
+# The tests find the cgroup2 mount in /proc/self/mountinfo; /sys/fs/cgroup as on a normal host.
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t securityfs securityfs /sys/kernel/security
+mkdir -p /sys/fs/bpf
+mount -t bpf bpf /sys/fs/bpf
+# tracefs is left to the exporter, which mounts it itself when missing.
+
+# Loopback: the kernel gives lo 127.0.0.1/8 and ::1 when it comes up.
+ip link set lo up
+ip addr show dev lo | grep -q '127.0.0.1' || ip addr add 127.0.0.1/8 dev lo
+
+echo "SLE-VM-KERNEL release=$(uname -r) lsm=$(cat /sys/kernel/security/lsm 2>/dev/null || echo '?')"
+echo "SLE-VM-CMDLINE $(cat /proc/cmdline)"
+ip addr show dev lo
+
+# Reads name=value from the kernel command line (the kernel keeps dotted names there only).
+param() {
+  for word in $(cat /proc/cmdline); do
+    case $word in "$1="*) echo "${word#*=}"; return ;; esac
+  done
+  echo "$2"
+}
+runs=$(param sle.runs "")
+filter=$(param sle.filter "-*Promtool*")
+run_timeout=$(param sle.run_timeout 600)
+
+for entry in $(echo "$runs" | tr ',' ' '); do
+  case $entry in
+    auto:*) backend=auto expect=${entry#auto:} ;;
+    *) backend=$entry expect= ;;
+  esac
+  echo "SLE-VM-BEGIN run=$entry"
+  start=$(date +%s)
+  (
+    export SLE_EXPORTER=/opt/sle/bin/socket_lsm_exporter SLE_TEST_BACKEND=$backend
+    if [ -n "$expect" ]; then export SLE_EXPECT_BACKEND=$expect; else unset SLE_EXPECT_BACKEND; fi
+    cd /tmp && exec timeout "$run_timeout" integration_test --gtest_filter="$filter"
+  )
+  rc=$?
+  end=$(date +%s)
+  # Kernel complaints (verifier, WARN) explain a failed run better than the test can.
+  [ "$rc" -eq 0 ] || { echo "--- dmesg tail (run=$entry) ---"; dmesg | tail -n 40; }
+  echo "SLE-VM-RESULT run=$entry rc=$rc seconds=$((end - start))"
+done
+
+echo "SLE-VM-DONE"
+sync
+poweroff -f
+# Only reached if power-off did not work (no ACPI): the host's timeout ends QEMU.
+echo o >/proc/sysrq-trigger
+sleep 3600
