@@ -3,7 +3,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
 #include <cstring>
 #include <string>
 
@@ -17,6 +21,7 @@ extern "C" {
 #include "create.skel.h"
 #include "listen.skel.h"
 #include "setsockopt.skel.h"
+#include "logging.h"
 
 namespace sle {
 
@@ -61,6 +66,18 @@ constexpr std::array<SkeletonOps, kHookCount> kSkeletons = {
     SLE_SKELETON(listen), SLE_SKELETON(accept), SLE_SKELETON(setsockopt),
 };
 
+// libbpf's messages go to our log at debug level: under auto, failures are expected and their
+// reasons are logged by the caller; the detail is there for --log.level=debug.
+int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[1024];
+  const int n = std::vsnprintf(buf, sizeof buf, format, args);
+  std::string line(buf, std::clamp(n, 0, static_cast<int>(sizeof buf) - 1));
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  log::debug("libbpf", {{"output", line}});
+  return n;
+}
+
 std::string describe(Hook hook, Backend backend) {
   return std::string(spec(hook).name) + " (" + std::string(backend_name(backend)) + ")";
 }
@@ -92,6 +109,8 @@ HookObject::~HookObject() {
 
 std::unique_ptr<HookObject> HookObject::load(Hook hook, Backend backend,
                                              const HookSettings& settings) {
+  static std::once_flag route_log;
+  std::call_once(route_log, [] { libbpf_set_print(libbpf_log); });
   auto self = std::make_unique<HookObject>(hook, backend);
   self->skel_ = std::make_unique<Skeleton>(kSkeletons[static_cast<std::size_t>(hook)]);
   Skeleton& s = *self->skel_;

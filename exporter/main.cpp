@@ -6,7 +6,6 @@
 // or config. Errors are reported once, with what was being done, and nothing is left loaded.
 #include <signal.h>
 
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -21,16 +20,6 @@
 #include "mounts.h"
 
 namespace {
-
-int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
-  if (level == LIBBPF_DEBUG) return 0;
-  char buf[1024];
-  const int n = std::vsnprintf(buf, sizeof buf, format, args);
-  std::string line(buf, n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1) : 0);
-  while (!line.empty() && line.back() == '\n') line.pop_back();
-  sle::log::debug("libbpf", {{"output", line}});
-  return n;
-}
 
 // The cgroup resolver needs the cgroup2 mount; without one the cgroup label reads "unknown".
 std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
@@ -53,7 +42,6 @@ int run(const sle::Config& config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  libbpf_set_print(libbpf_log);
   if (config.backend == "auto" || config.backend == "tracepoint")
     sle::ensure_mounted("tracefs", "/sys/kernel/tracing");
 
