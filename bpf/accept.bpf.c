@@ -8,13 +8,7 @@
 /* newsock has no struct sock yet when the hook runs: the listening socket carries the labels. */
 static __always_inline void on_accept(struct socket *sock)
 {
-	struct sle_key key = {};
-	__u16 local_port;
-
-	sle_key_from_socket(&key, sock, &local_port);
-	if (sle_family_has_ports(key.family))
-		sle_key_set_port(&key, local_port);
-	sle_count(&key);
+	sle_count_socket_local_port(sock);
 }
 
 SEC("lsm/socket_accept")

@@ -5,17 +5,9 @@
 #include <bpf/bpf_tracing.h>
 #include "socket_read.bpf.h"
 
-static __always_inline void on_bind(struct socket *sock, const void *address, int addrlen,
-				    bool user)
+static __always_inline void on_bind(struct socket *sock, const void *address, int addrlen, bool user)
 {
-	struct sle_key key = {};
-	struct sle_addr addr;
-	__u16 bound_port;
-
-	sle_key_from_socket(&key, sock, &bound_port);
-	sle_read_sockaddr(&addr, address, addrlen, user);
-	sle_key_set_addr(&key, &addr, false);
-	sle_count(&key);
+	sle_count_socket_address(sock, address, addrlen, user, false);
 }
 
 SEC("lsm/socket_bind")

@@ -8,14 +8,7 @@
 static __always_inline void on_connect(struct socket *sock, const void *address, int addrlen,
 				       bool user)
 {
-	struct sle_key key = {};
-	struct sle_addr addr;
-	__u16 bound_port;
-
-	sle_key_from_socket(&key, sock, &bound_port);
-	sle_read_sockaddr(&addr, address, addrlen, user);
-	sle_key_set_addr(&key, &addr, true);
-	sle_count(&key);
+	sle_count_socket_address(sock, address, addrlen, user, true);
 }
 
 SEC("lsm/socket_connect")

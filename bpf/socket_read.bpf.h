@@ -96,6 +96,33 @@ static __always_inline void sle_key_set_addr(struct sle_key *key, const struct s
 		key->peer = addr->peer;
 }
 
+/* Counts a call on an existing socket, labelled with its bound local port (listen, accept). */
+static __always_inline void sle_count_socket_local_port(struct socket *sock)
+{
+	struct sle_key key = {};
+	__u16 local_port;
+
+	sle_key_from_socket(&key, sock, &local_port);
+	if (sle_family_has_ports(key.family))
+		sle_key_set_port(&key, local_port);
+	sle_count(&key);
+}
+
+/* Counts a call on an existing socket, labelled from the address it names: its port (bind: the
+ * local port asked for; connect: the remote port) and, with_peer, the peer class. */
+static __always_inline void sle_count_socket_address(struct socket *sock, const void *address,
+						     int addrlen, bool user, bool with_peer)
+{
+	struct sle_key key = {};
+	struct sle_addr addr;
+	__u16 bound_port;
+
+	sle_key_from_socket(&key, sock, &bound_port);
+	sle_read_sockaddr(&addr, address, addrlen, user);
+	sle_key_set_addr(&key, &addr, with_peer);
+	sle_count(&key);
+}
+
 /* The struct socket behind a file descriptor of the current task, or NULL if it is none. */
 static __always_inline struct socket *sle_socket_from_fd(long fd)
 {
