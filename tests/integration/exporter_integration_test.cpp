@@ -3,6 +3,7 @@
 // Needs root (BPF, cgroups). $SLE_TEST_BACKEND picks the backend (default: tracepoint, the one
 // that runs on the development machines' kernel).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,7 +217,9 @@ TEST_F(ExporterTest, ServesALandingPageAnd404) {
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
-TEST_F(ExporterTest, SigtermDetachesEveryProgramAndExitsZero) {
+class StopSignalTest : public ExporterTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(StopSignalTest, DetachesEveryProgramAndExitsZero) {
   const auto ours = [] {
     int n = 0;
     for (const auto& name : loaded_program_names())
@@ -229,7 +232,7 @@ TEST_F(ExporterTest, SigtermDetachesEveryProgramAndExitsZero) {
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
   ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
   EXPECT_GT(ours(), before);
-  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+  EXPECT_EQ(exporter.stop(GetParam()), 0) << exporter.log();
   // Program release is asynchronous (RCU): give the kernel a moment.
   int after = ours();
   for (int i = 0; i < 50 && after != before; ++i) {
@@ -238,6 +241,8 @@ TEST_F(ExporterTest, SigtermDetachesEveryProgramAndExitsZero) {
   }
   EXPECT_EQ(after, before);
 }
+
+INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, StopSignalTest, ::testing::Values(SIGTERM, SIGINT));
 
 }  // namespace
 }  // namespace sle::test

@@ -87,9 +87,9 @@ ExporterProcess::~ExporterProcess() {
   }
 }
 
-int ExporterProcess::stop() {
+int ExporterProcess::stop(int sig) {
   if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, sig);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -25,8 +25,8 @@ class ExporterProcess {
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;
 
-  // SIGTERM, then waits; returns the exit code (or 128+signal).
-  int stop();
+  // Sends `sig` (SIGTERM by default), then waits; returns the exit code (or 128+signal).
+  int stop(int sig = 15);
   std::string log() const;
 
  private:
