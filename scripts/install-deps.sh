@@ -8,7 +8,7 @@ PACKAGES="
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
-  prometheus
+  prometheus python3
   qemu-system-x86 busybox-static cpio
 "
 
