@@ -1,21 +1,27 @@
 #!/bin/sh
 # Builds the VM suite's initramfs: busybox-static, the exporter, the integration test, every
 # shared library they load (at the paths ldd names, with the dynamic loader) and /init.
-# Usage: build-initramfs.sh --exporter BIN --test BIN --out FILE.cpio.gz
+# Usage: build-initramfs.sh --exporter BIN --test BIN --out FILE.cpio.gz [--source DIR]
+# DIR/config (default: this repository's) goes in at the same absolute path: the integration
+# test reads the shipped config through the source path compiled into it (SLE_SOURCE_DIR).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-exporter= test_bin= out=
+exporter='' test_bin='' out=''
+source_dir=$(cd "$here/../.." && pwd)
 while [ $# -gt 0 ]; do
   case $1 in
     --exporter) exporter=$2; shift 2 ;;
     --test) test_bin=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --source) source_dir=$(cd "$2" && pwd); shift 2 ;;
     *) echo "build-initramfs: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$exporter" ] && [ -n "$test_bin" ] && [ -n "$out" ] ||
-  { echo "usage: $0 --exporter BIN --test BIN --out FILE.cpio.gz" >&2; exit 2; }
+if [ -z "$exporter" ] || [ -z "$test_bin" ] || [ -z "$out" ]; then
+  echo "usage: $0 --exporter BIN --test BIN --out FILE.cpio.gz [--source DIR]" >&2
+  exit 2
+fi
 for f in "$exporter" "$test_bin" /bin/busybox; do
   [ -x "$f" ] || { echo "build-initramfs: $f is missing or not executable" >&2; exit 1; }
 done
@@ -35,14 +41,17 @@ cp "$exporter" "$stage/opt/sle/bin/socket_lsm_exporter"
 cp "$test_bin" "$stage/opt/sle/bin/integration_test"
 cp "$here/init.sh" "$stage/init"
 chmod 755 "$stage/init"
+mkdir -p "$stage$source_dir"
+cp -R "$source_dir/config" "$stage$source_dir/config"
 printf '127.0.0.1 localhost\n::1 localhost\n' >"$stage/etc/hosts"
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$stage/etc/passwd"
 printf 'root:x:0:\n' >"$stage/etc/group"
 
 # Every library ldd resolves ("name => /path (addr)") and the loader ("/lib64/ld-... (addr)"),
 # copied dereferenced to the same path, where the loader's default search finds them.
+# (With two files ldd also prints a "FILE:" header per file, which has no "(0x" address.)
 libs=$(ldd "$exporter" "$test_bin" |
-  awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+  awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u)
 missing=$(ldd "$exporter" "$test_bin" | grep 'not found' || true)
 [ -z "$missing" ] || { echo "build-initramfs: unresolved libraries:$missing" >&2; exit 1; }
 for lib in $libs; do

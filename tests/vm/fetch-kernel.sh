@@ -32,10 +32,13 @@ if [ -f "$vmlinuz" ]; then
 fi
 
 # apt-get download writes into the current directory; reuse a .deb fetched before.
-deb=$(ls "$cache"/"${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
+cached_deb() { find "$cache" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1; }
+deb=$(cached_deb)
 if [ -z "$deb" ]; then
-  (cd "$cache" && apt-get download -q "$pkg" >&2)
-  deb=$(ls "$cache"/"${pkg}"_*.deb | head -n 1)
+  # As root into a root-owned directory: tell apt so, instead of its _apt sandbox warning.
+  (cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2)
+  deb=$(cached_deb)
+  [ -n "$deb" ] || { echo "fetch-kernel: apt-get download left no ${pkg}_*.deb" >&2; exit 1; }
 fi
 
 # Unpack into a temporary directory first so an interrupted run leaves no half kernel behind.

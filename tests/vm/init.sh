@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=sh
 # /init of the VM suite's initramfs (tests/vm/build-initramfs.sh copies it in). Mounts what the
 # exporter and the integration test need, runs the integration test once per entry of the kernel
 # command line's sle.runs= and reports each on the serial console, then powers off.
@@ -36,6 +37,7 @@ ip addr show dev lo
 
 # Reads name=value from the kernel command line (the kernel keeps dotted names there only).
 param() {
+  # shellcheck disable=SC2013 # the command line is one line of words
   for word in $(cat /proc/cmdline); do
     case $word in "$1="*) echo "${word#*=}"; return ;; esac
   done
@@ -52,15 +54,21 @@ for entry in $(echo "$runs" | tr ',' ' '); do
   esac
   echo "SLE-VM-BEGIN run=$entry"
   start=$(date +%s)
+  dmesg_before=$(dmesg | wc -l)
   (
-    export SLE_EXPORTER=/opt/sle/bin/socket_lsm_exporter SLE_TEST_BACKEND=$backend
-    if [ -n "$expect" ]; then export SLE_EXPECT_BACKEND=$expect; else unset SLE_EXPECT_BACKEND; fi
+    export SLE_EXPORTER=/opt/sle/bin/socket_lsm_exporter SLE_TEST_BACKEND="$backend"
+    export GTEST_COLOR=no # the console is a tty, the log is read as text
+    if [ -n "$expect" ]; then export SLE_EXPECT_BACKEND="$expect"; else unset SLE_EXPECT_BACKEND; fi
     cd /tmp && exec timeout "$run_timeout" integration_test --gtest_filter="$filter"
   )
   rc=$?
   end=$(date +%s)
-  # Kernel complaints (verifier, WARN) explain a failed run better than the test can.
-  [ "$rc" -eq 0 ] || { echo "--- dmesg tail (run=$entry) ---"; dmesg | tail -n 40; }
+  # Kernel complaints (verifier, WARN) logged during a failed run explain it better than the test.
+  if [ "$rc" -ne 0 ]; then
+    echo "--- kernel messages during run=$entry ---"
+    dmesg | tail -n +"$((dmesg_before + 1))" | tail -n 60
+    echo "--- end of kernel messages ---"
+  fi
   echo "SLE-VM-RESULT run=$entry rc=$rc seconds=$((end - start))"
 done
 
