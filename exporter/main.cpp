@@ -18,6 +18,7 @@
 #include "http_server.h"
 #include "logging.h"
 #include "mounts.h"
+#include "web_config.h"
 
 namespace {
 
@@ -34,7 +35,7 @@ std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
                                                            std::chrono::seconds(1)));
 }
 
-int run(const sle::Config& config) {
+int run(const sle::Config& config, const sle::WebConfig& web_config) {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -58,7 +59,8 @@ int run(const sle::Config& config) {
   auto collector =
       std::make_shared<sle::Collector>(reader, hooks, resolver.get(), stats.has_value());
   {
-    const sle::HttpServer server(config.listen_address, config.telemetry_path, collector);
+    const sle::HttpServer server(config.listen_address, config.telemetry_path, collector,
+                                 web_config);
     sle::log::info("Listening", {{"address", config.listen_address},
                                  {"telemetry_path", config.telemetry_path}});
     int sig = 0;
@@ -80,9 +82,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   sle::Config config;
+  sle::WebConfig web_config;
   try {
     config = sle::effective_config(flags);
     sle::log::setup(config.log_level, config.log_format);
+    // Read now, so a bad web config stops us with exit code 2 before anything is loaded.
+    if (!config.web_config_file.empty())
+      web_config = sle::load_web_config_file(config.web_config_file);
   } catch (const std::exception& e) {
     std::cerr << "socket_lsm_exporter: " << e.what() << "\n";
     return 2;
@@ -92,7 +98,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return run(config);
+    return run(config, web_config);
   } catch (const std::exception& e) {
     sle::log::error("Cannot start", {{"err", e.what()}});
     return 1;

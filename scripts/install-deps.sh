@@ -3,11 +3,16 @@
 # packages. Idempotent: packages already there are left alone. Run as root.
 set -eu
 
+# libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of --web.config.file. libssl-dev: civetweb
+# dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which only this package
+# provides (needed at run time for TLS). openssl, curl: the web config integration tests.
+
 PACKAGES="
   build-essential cmake pkg-config git
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
+  libcrypt-dev libssl-dev openssl curl
   prometheus python3
   qemu-system-x86 busybox-static cpio
 "

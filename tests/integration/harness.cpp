@@ -50,9 +50,20 @@ std::string write_temp_file(const std::string& text, const std::string& suffix) 
 }
 
 ExporterProcess::ExporterProcess(std::uint16_t port, const std::vector<std::string>& args)
+    : ExporterProcess(port, args, [port] {
+        const auto r = http_get(port, "/metrics");
+        return r && r->status == 200;
+      }) {}
+
+ExporterProcess::ExporterProcess(std::uint16_t port, const std::vector<std::string>& args,
+                                 const std::function<bool()>& ready,
+                                 const std::vector<std::string>& env)
     : log_path_(write_temp_file("", ".log")) {
   std::vector<std::string> argv_s = {exporter_path()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
+  env_s.insert(env_s.end(), env.begin(), env.end());
   pid_ = ::fork();
   if (pid_ == 0) {
     const int log = ::open(log_path_.c_str(), O_WRONLY | O_TRUNC);
@@ -61,7 +72,10 @@ ExporterProcess::ExporterProcess(std::uint16_t port, const std::vector<std::stri
     std::vector<char*> argv;
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   // Loading and attaching six objects takes a while under TCG: be patient.
@@ -73,11 +87,16 @@ ExporterProcess::ExporterProcess(std::uint16_t port, const std::vector<std::stri
       throw std::runtime_error("exporter exited with status " + std::to_string(status) +
                                " before serving:\n" + log());
     }
-    if (const auto r = http_get(port, "/metrics"); r && r->status == 200) return;
+    if (ready()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  throw std::runtime_error("exporter did not answer on port " + std::to_string(port) + ":\n" +
-                           log());
+  const std::string message =
+      "exporter did not answer on port " + std::to_string(port) + ":\n" + log();
+  // No destructor runs for an object whose constructor throws: don't leave it running.
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  throw std::runtime_error(message);
 }
 
 ExporterProcess::~ExporterProcess() {

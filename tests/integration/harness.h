@@ -21,6 +21,10 @@ class ExporterProcess {
   // Starts `exporter_path() args...` with stderr to a log file; waits until /metrics answers.
   // Throws std::runtime_error (with the exporter's log) when it exits or does not answer in time.
   ExporterProcess(std::uint16_t port, const std::vector<std::string>& args);
+  // The same, but serving means `ready()` returns true (with basic auth or TLS a plain GET
+  // /metrics never gets 200); `env` adds NAME=value entries to the exporter's environment.
+  ExporterProcess(std::uint16_t port, const std::vector<std::string>& args,
+                  const std::function<bool()>& ready, const std::vector<std::string>& env = {});
   ~ExporterProcess();  // SIGKILL if still running
   ExporterProcess(const ExporterProcess&) = delete;
   ExporterProcess& operator=(const ExporterProcess&) = delete;

@@ -13,6 +13,11 @@
 namespace sle::test {
 
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path) {
+  return http_get(port, path, {});
+}
+
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path,
+                                     const std::vector<std::string>& request_headers) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -22,7 +27,9 @@ std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path
     ::close(fd);
     return std::nullopt;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  for (const auto& h : request_headers) req += h + "\r\n";
+  req += "\r\n";
   if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return std::nullopt;
@@ -43,6 +50,10 @@ std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path
     if (colon == std::string::npos) continue;
     std::string key = line.substr(0, colon);
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    if (!value.empty() && value.back() == '\r') value.pop_back();
+    r.headers[key] = value;
     if (key == "content-type") {
       r.content_type = line.substr(colon + 1);
       r.content_type.erase(0, r.content_type.find_first_not_of(' '));

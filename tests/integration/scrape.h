@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sle::test {
 
@@ -13,10 +14,14 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::map<std::string, std::string> headers;  // every header, names in lower case
 };
 
 // nullopt when nothing answers on the port.
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path);
+// The same with extra request header lines ("Authorization: Basic ...").
+std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path,
+                                     const std::vector<std::string>& request_headers);
 
 struct Sample {
   std::string name;

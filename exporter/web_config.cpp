@@ -1,0 +1,575 @@
+#include "web_config.h"
+
+#include <civetweb.h>
+#include <crypt.h>
+#include <dlfcn.h>
+#include <strings.h>
+#include <yaml-cpp/yaml.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <span>
+
+#include "config.h"
+
+namespace sle {
+namespace {
+
+using namespace std::string_view_literals;
+
+constexpr auto kTopKeys =
+    std::to_array({"tls_server_config"sv, "http_server_config"sv, "basic_auth_users"sv});
+constexpr auto kTlsKeys = std::to_array({"cert_file"sv, "key_file"sv, "client_auth_type"sv,
+                                         "client_ca_file"sv, "min_version"sv, "max_version"sv});
+constexpr auto kHttpKeys = std::to_array({"headers"sv, "http2"sv});
+// exporter-toolkit keys this exporter does not implement: reported as such, not as unknown.
+constexpr auto kUnsupportedTopKeys = std::to_array({"rate_limit"sv});
+constexpr auto kUnsupportedTlsKeys =
+    std::to_array({"cert"sv, "key"sv, "client_ca"sv, "client_allowed_sans"sv, "cipher_suites"sv,
+                   "prefer_server_cipher_suites"sv, "curve_preferences"sv});
+constexpr auto kNoUnsupportedKeys = std::array<std::string_view, 0>{};
+
+// The headers exporter-toolkit lets a config set, with their allowed values (none: any value).
+struct HeaderRule {
+  std::string_view name;
+  std::span<const std::string_view> values;
+};
+constexpr auto kFrameOptions = std::to_array({"deny"sv, "sameorigin"sv});
+constexpr auto kContentTypeOptions = std::to_array({"nosniff"sv});
+constexpr std::array<HeaderRule, 5> kHeaderRules = {{
+    {"Content-Security-Policy", {}},
+    {"X-Frame-Options", kFrameOptions},
+    {"X-Content-Type-Options", kContentTypeOptions},
+    {"X-XSS-Protection", {}},
+    {"Strict-Transport-Security", {}},
+}};
+
+struct TlsVersionName {
+  std::string_view name;
+  TlsVersion version;
+};
+constexpr std::array<TlsVersionName, 4> kTlsVersions = {{{"TLS10", TlsVersion::kTls10},
+                                                         {"TLS11", TlsVersion::kTls11},
+                                                         {"TLS12", TlsVersion::kTls12},
+                                                         {"TLS13", TlsVersion::kTls13}}};
+
+struct ClientAuthName {
+  std::string_view name;
+  ClientAuth value;
+};
+constexpr std::array<ClientAuthName, 3> kClientAuths = {
+    {{"NoClientCert", ClientAuth::kNone},
+     {"VerifyClientCertIfGiven", ClientAuth::kVerifyIfGiven},
+     {"RequireAndVerifyClientCert", ClientAuth::kRequireAndVerify}}};
+// Go's modes that accept a certificate without verifying it; civetweb verifies whatever it gets.
+constexpr auto kUnverifiedClientAuths =
+    std::to_array({"RequestClientCert"sv, "RequireAnyClientCert"sv});
+
+template <typename Range, typename Name>
+std::string join(const Range& items, Name name) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += name(item);
+  }
+  return out;
+}
+
+std::string join(std::span<const std::string_view> names) {
+  return join(names, [](std::string_view n) { return n; });
+}
+
+bool contains(std::span<const std::string_view> names, std::string_view name) {
+  for (const auto n : names)
+    if (n == name) return true;
+  return false;
+}
+
+// A value as the user wrote it, in double quotes, with control characters escaped.
+std::string quote(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + '"';
+}
+
+std::string describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return quote(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+// $2a$, $2b$ or $2y$, a two-digit cost 04-31, then 22 characters of salt and 31 of hash in
+// bcrypt's base64 alphabet: what htpasswd -B and Go's bcrypt make.
+bool is_bcrypt_hash(std::string_view hash) {
+  constexpr std::size_t kLength = 60;
+  if (hash.size() != kLength ||
+      !(hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$")))
+    return false;
+  if (hash[4] < '0' || hash[4] > '9' || hash[5] < '0' || hash[5] > '9' || hash[6] != '$')
+    return false;
+  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  if (cost < 4 || cost > 31) return false;
+  return hash.find_first_not_of("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+                                7) == std::string_view::npos;
+}
+
+// Reads a whole file; nullopt with errno set when it can't.
+std::optional<std::string> read_file(const std::string& path) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+  if (!file) return std::nullopt;
+  std::string text;
+  char buffer[8192];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  if (std::ferror(file.get())) return std::nullopt;
+  return text;
+}
+
+// A node in the document, with its key path (tls_server_config.cert_file) and place to report.
+struct Field {
+  YAML::Node node;
+  std::string path;
+  YAML::Mark mark;
+};
+
+struct Entry {
+  std::string key;
+  YAML::Mark key_mark;
+  Field value;
+};
+
+std::string child_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+class Parser {
+ public:
+  // With a base directory (the config file's), TLS file paths are resolved against it and the
+  // files and the TLS support are checked; without, nothing outside the text is looked at.
+  Parser(std::string_view file, std::optional<std::filesystem::path> base_dir)
+      : file_(file), base_dir_(std::move(base_dir)) {}
+
+  WebConfig parse(std::string_view text) const {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+      fail(e.mark, "", "not valid YAML: " + e.msg);
+    }
+    WebConfig config;
+    if (docs.empty()) return config;
+    for (std::size_t i = 1; i < docs.size(); ++i)
+      if (!docs[i].IsNull()) fail(docs[i].Mark(), "", "more than one YAML document");
+    const YAML::Node& root = docs.front();
+    if (!root.IsNull() && !root.IsMap())
+      fail(root.Mark(), "", "expected a mapping at the top level, got " + describe(root));
+    for (const auto& e : entries(Field{root, "", root.Mark()}, kTopKeys, kUnsupportedTopKeys)) {
+      if (e.key == "tls_server_config") config.tls = tls(e.value);
+      if (e.key == "http_server_config") config.headers = http(e.value);
+      if (e.key == "basic_auth_users") config.basic_auth_users = users(e.value);
+    }
+    return config;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Mark& mark, std::string_view path,
+                         std::string_view what) const {
+    std::string message(file_);
+    if (!mark.is_null())
+      message += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    message += ": ";
+    if (!path.empty()) message.append(path).append(": ");
+    message += what;
+    throw ConfigError(message);
+  }
+
+  [[noreturn]] void fail(const Field& field, std::string_view what) const {
+    fail(field.mark, field.path, what);
+  }
+
+  // The entries of a mapping (none for null), rejecting duplicate and unknown keys; keys in
+  // `unsupported` are exporter-toolkit's but not implemented here.
+  std::vector<Entry> entries(const Field& map, std::span<const std::string_view> valid,
+                             std::span<const std::string_view> unsupported) const {
+    if (map.node.IsNull()) return {};
+    if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
+    std::vector<Entry> out;
+    for (const auto& kv : map.node) {
+      const YAML::Node& key = kv.first;
+      if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
+      const std::string path = child_path(map.path, key.Scalar());
+      check_duplicate(out, key, path);
+      if (contains(unsupported, key.Scalar()))
+        fail(key.Mark(), path,
+             quote(key.Scalar()) +
+                 " is not supported by socket_lsm_exporter (supported keys: " + join(valid) + ")");
+      if (!contains(valid, key.Scalar()))
+        fail(key.Mark(), path,
+             "unknown key " + quote(key.Scalar()) + " (valid keys: " + join(valid) + ")");
+      out.push_back(entry(kv, path));
+    }
+    return out;
+  }
+
+  // The entries of a mapping whose keys are names (user names, header names).
+  std::vector<Entry> named_entries(const Field& map) const {
+    if (map.node.IsNull()) return {};
+    if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
+    std::vector<Entry> out;
+    for (const auto& kv : map.node) {
+      const YAML::Node& key = kv.first;
+      if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
+      const std::string path = child_path(map.path, key.Scalar());
+      check_duplicate(out, key, path);
+      out.push_back(entry(kv, path));
+    }
+    return out;
+  }
+
+  void check_duplicate(const std::vector<Entry>& seen, const YAML::Node& key,
+                       const std::string& path) const {
+    for (const auto& e : seen)
+      if (e.key == key.Scalar())
+        fail(key.Mark(), path,
+             "duplicate key " + quote(e.key) + " (first at line " +
+                 std::to_string(e.key_mark.line + 1) + ")");
+  }
+
+  static Entry entry(const std::pair<YAML::Node, YAML::Node>& kv, const std::string& path) {
+    // A null value ("key:" with nothing after it) has the mark of whatever follows: point at its
+    // key instead.
+    const YAML::Mark mark = kv.second.IsNull() ? kv.first.Mark() : kv.second.Mark();
+    return Entry{kv.first.Scalar(), kv.first.Mark(), Field{kv.second, path, mark}};
+  }
+
+  const std::string& string(const Field& field) const {
+    if (!field.node.IsScalar()) fail(field, "expected a string, got " + describe(field.node));
+    return field.node.Scalar();
+  }
+
+  std::string non_empty_string(const Field& field) const {
+    const std::string& text = string(field);
+    if (text.empty()) fail(field, "must not be empty");
+    return text;
+  }
+
+  bool boolean(const Field& field) const {
+    bool value = false;
+    if (!field.node.IsScalar() || !YAML::convert<bool>::decode(field.node, value))
+      fail(field, "expected a boolean, got " + describe(field.node));
+    return value;
+  }
+
+  std::optional<TlsServerConfig> tls(const Field& section) const {
+    TlsServerConfig out;
+    std::optional<Field> cert, key, client_ca, client_auth;
+    for (const auto& e : entries(section, kTlsKeys, kUnsupportedTlsKeys)) {
+      if (e.key == "cert_file") {
+        out.cert_file = non_empty_string(e.value);
+        cert = e.value;
+      } else if (e.key == "key_file") {
+        out.key_file = non_empty_string(e.value);
+        key = e.value;
+      } else if (e.key == "client_ca_file") {
+        out.client_ca_file = non_empty_string(e.value);
+        client_ca = e.value;
+      } else if (e.key == "client_auth_type") {
+        out.client_auth = client_auth_type(e.value);
+        client_auth = e.value;
+      } else if (e.key == "min_version") {
+        out.min_version = tls_version(e.value);
+      } else if (e.key == "max_version") {
+        // civetweb only sets a lower bound; TLS13 is the highest version anyway.
+        if (tls_version(e.value) != TlsVersion::kTls13)
+          fail(e.value, "only TLS13 (the default) is supported");
+      }
+    }
+    // As in exporter-toolkit: a section without certificate, key or client settings leaves TLS
+    // off (configs often carry an empty one next to basic_auth_users).
+    if (!cert && !key && !client_ca && !client_auth) return std::nullopt;
+    if (!cert && !key) fail(section, "cert_file and key_file are required for TLS");
+    if (!key) fail(section, "key_file is missing (cert_file is set)");
+    if (!cert) fail(section, "cert_file is missing (key_file is set)");
+    if (client_ca && out.client_auth == ClientAuth::kNone)
+      fail(*client_ca,
+           "client_ca_file is set but client_auth_type is NoClientCert (use "
+           "RequireAndVerifyClientCert)");
+    if (!client_ca && out.client_auth != ClientAuth::kNone)
+      fail(*client_auth, string(*client_auth) +
+                             " needs client_ca_file, the CA that signs the client certificates");
+    if (base_dir_) {
+      out.cert_file = readable_pem(*cert, out.cert_file, "CERTIFICATE");
+      out.key_file = readable_pem(*key, out.key_file, "PRIVATE KEY");
+      if (client_ca)
+        out.client_ca_file = readable_pem(*client_ca, out.client_ca_file, "CERTIFICATE");
+      if (const std::string reason = tls_unavailable_reason(); !reason.empty())
+        fail(section, "TLS is not available: " + reason);
+    }
+    return out;
+  }
+
+  // The path resolved against the config's directory, after checking that the file reads and
+  // holds a PEM block of the kind (the PEM label ends with it: "RSA PRIVATE KEY", ...).
+  std::string readable_pem(const Field& field, const std::string& path,
+                           std::string_view kind) const {
+    const std::filesystem::path p(path);
+    const std::string resolved = p.is_absolute() ? path : (*base_dir_ / p).string();
+    auto text = read_file(resolved);
+    if (!text) fail(field, "cannot read " + resolved + ": " + std::strerror(errno));
+    const bool has_block = text->find(std::string(kind) + "-----") != std::string::npos &&
+                           text->find("-----BEGIN ") != std::string::npos;
+    ::explicit_bzero(text->data(), text->size());  // it may be the private key
+    if (!has_block)
+      fail(field, resolved + " holds no PEM " +
+                      (kind == "CERTIFICATE" ? "certificate" : "private key") + " (-----BEGIN ..." +
+                      std::string(kind) + "-----)");
+    return resolved;
+  }
+
+  ClientAuth client_auth_type(const Field& field) const {
+    const std::string& text = string(field);
+    for (const auto& c : kClientAuths)
+      if (c.name == text) return c.value;
+    const std::string supported = join(kClientAuths, [](const auto& c) { return c.name; });
+    if (contains(kUnverifiedClientAuths, text))
+      fail(field, text +
+                      " is not supported: civetweb verifies every client certificate it "
+                      "asks for (supported: " +
+                      supported + ")");
+    fail(field, "unknown client_auth_type " + quote(text) + " (supported: " + supported + ")");
+  }
+
+  TlsVersion tls_version(const Field& field) const {
+    const std::string& text = string(field);
+    for (const auto& v : kTlsVersions)
+      if (v.name == text) return v.version;
+    fail(field, "unknown TLS version " + quote(text) +
+                    " (valid: " + join(kTlsVersions, [](const auto& v) { return v.name; }) + ")");
+  }
+
+  std::vector<std::pair<std::string, std::string>> http(const Field& section) const {
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& e : entries(section, kHttpKeys, kNoUnsupportedKeys)) {
+      if (e.key == "http2") {
+        // Go's servers speak HTTP/2 over TLS when this is true (the default); civetweb speaks
+        // HTTP/1.1 either way, which Prometheus scrapes just the same.
+        (void)boolean(e.value);
+      } else if (e.key == "headers") {
+        for (const auto& h : named_entries(e.value)) {
+          if (auto parsed = header(h)) headers.push_back(std::move(*parsed));
+        }
+      }
+    }
+    return headers;
+  }
+
+  // One configured header; nullopt when its value is blank ("unset" in exporter-toolkit).
+  std::optional<std::pair<std::string, std::string>> header(const Entry& h) const {
+    const HeaderRule* rule = nullptr;
+    for (const auto& r : kHeaderRules)
+      if (r.name == h.key) rule = &r;
+    if (!rule)
+      fail(h.key_mark, h.value.path,
+           "HTTP header " + quote(h.key) + " can not be configured (supported: " +
+               join(kHeaderRules, [](const auto& r) { return r.name; }) + ")");
+    const std::string value = h.value.node.IsNull() ? std::string() : string(h.value);
+    if (value.empty()) return std::nullopt;
+    // The value goes into the response verbatim: no line breaks that would start a new header.
+    for (const char c : value)
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+        fail(h.value, "control characters are not allowed in a header value");
+    if (!rule->values.empty() && !contains(rule->values, value))
+      fail(h.value, "invalid value " + quote(value) + " for " + h.key +
+                        " (valid: " + join(rule->values) + ")");
+    return std::pair{h.key, value};
+  }
+
+  std::map<std::string, std::string> users(const Field& section) const {
+    std::map<std::string, std::string> out;
+    for (const auto& u : named_entries(section)) {
+      // Basic auth splits "user:password" at the first ':': such a user could never log in.
+      if (u.key.find(':') != std::string::npos)
+        fail(u.key_mark, u.value.path, "a user name can not contain ':'");
+      if (u.key.empty()) fail(u.key_mark, u.value.path, "a user name can not be empty");
+      const std::string& hash = string(u.value);
+      if (!is_bcrypt_hash(hash))
+        fail(u.value,
+             "not a bcrypt hash (expected $2y$, $2b$ or $2a$ and 56 more characters, "
+             "as htpasswd -nBC 10 \"\" | tr -d ':\\n' prints)");
+      out.emplace(u.key, hash);
+    }
+    return out;
+  }
+
+  std::string_view file_;
+  std::optional<std::filesystem::path> base_dir_;
+};
+
+// Compares without returning early on the first difference, so that the time taken does not
+// tell how much of a guess was right. Lengths are not secret (a bcrypt hash has a fixed one).
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff = static_cast<unsigned char>(diff | (a[i] ^ b[i]));
+  return diff == 0;
+}
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Standard base64 with padding, as Go's base64.StdEncoding (what exporter-toolkit decodes with)
+// reads it. yaml-cpp's decoder silently drops an incomplete last group, so it is not used here.
+std::optional<std::string> decode_base64(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    std::uint32_t group = 0;
+    int padding = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      const char c = in[i + j];
+      int value = 0;
+      if (c == '=') {
+        if (i + 4 != in.size() || j < 2) return std::nullopt;  // only the last 1 or 2 chars
+        ++padding;
+      } else {
+        value = base64_value(c);
+        if (value < 0 || padding > 0) return std::nullopt;
+      }
+      group = group << 6 | static_cast<std::uint32_t>(value);
+    }
+    out += static_cast<char>(group >> 16);
+    if (padding < 2) out += static_cast<char>(group >> 8 & 0xff);
+    if (padding < 1) out += static_cast<char>(group & 0xff);
+  }
+  return out;
+}
+
+}  // namespace
+
+WebConfig parse_web_config(std::string_view yaml_text, std::string_view file_name) {
+  return Parser(file_name, std::nullopt).parse(yaml_text);
+}
+
+WebConfig load_web_config_file(const std::string& path) {
+  const auto text = read_file(path);
+  if (!text) throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
+  return Parser(path, std::filesystem::path(path).parent_path()).parse(*text);
+}
+
+std::string tls_unavailable_reason() {
+  if (!mg_check_feature(MG_FEATURES_TLS)) return "civetweb was built without TLS support";
+  struct DlClose {
+    void operator()(void* handle) const { ::dlclose(handle); }
+  };
+  // The names civetweb opens, and the function it needs that OpenSSL 3 no longer exports.
+  for (const char* library : {"libcrypto.so", "libssl.so"}) {
+    const std::unique_ptr<void, DlClose> handle(::dlopen(library, RTLD_LAZY));
+    if (!handle)
+      return std::string("civetweb loads OpenSSL as ") + library +
+             ", which can't be opened (it comes with libssl-dev): " + ::dlerror();
+    if (std::strcmp(library, "libssl.so") == 0 &&
+        !::dlsym(handle.get(), "SSL_get_peer_certificate"))
+      return "this civetweb was built for OpenSSL 1.1 and needs SSL_get_peer_certificate, which "
+             "the installed OpenSSL (3.x) no longer exports: it would crash on the first TLS "
+             "connection. Put a TLS-terminating proxy in front of the exporter, or remove "
+             "cert_file and key_file to serve plain HTTP";
+  }
+  return "";
+}
+
+std::optional<std::pair<std::string, std::string>> parse_basic_authorization(
+    std::string_view header_value) {
+  constexpr std::string_view kPrefix = "Basic ";
+  if (header_value.size() < kPrefix.size() ||
+      ::strncasecmp(header_value.data(), kPrefix.data(), kPrefix.size()) != 0)
+    return std::nullopt;
+  const auto decoded = decode_base64(header_value.substr(kPrefix.size()));
+  if (!decoded) return std::nullopt;
+  const auto colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair{decoded->substr(0, colon), decoded->substr(colon + 1)};
+}
+
+BasicAuth::BasicAuth(std::map<std::string, std::string> users)
+    : users_(std::move(users)), crypt_data_(std::make_unique<crypt_data>()) {}
+
+BasicAuth::~BasicAuth() = default;
+
+bool BasicAuth::allows(const char* authorization) {
+  if (!enabled()) return true;
+  if (!authorization) return false;
+  const auto credentials = parse_basic_authorization(authorization);
+  return credentials && check(credentials->first, credentials->second);
+}
+
+bool BasicAuth::check(const std::string& user, const std::string& password) {
+  if (users_.empty()) return false;
+  const auto it = users_.find(user);
+  const bool known = it != users_.end();
+  if (known) {
+    const std::lock_guard lock(cache_mutex_);
+    const auto cached = verified_.find(user);
+    if (cached != verified_.end() && constant_time_equal(cached->second, password)) return true;
+  }
+  // An unknown user is checked against a real user's hash all the same, so that the answer takes
+  // as long as for a known one and its timing does not tell which user names exist.
+  const bool match = bcrypt_matches(password, known ? it->second : users_.begin()->second);
+  if (!known || !match) return false;
+  const std::lock_guard lock(cache_mutex_);
+  verified_[user] = password;
+  return true;
+}
+
+bool BasicAuth::bcrypt_matches(const std::string& password, const std::string& hash) {
+  // crypt(3) stops at a NUL: "secret\0junk" would pass as "secret".
+  if (password.find('\0') != std::string::npos) return false;
+  const std::lock_guard lock(bcrypt_mutex_);
+  ++bcrypt_runs_;
+  const char* out = ::crypt_rn(password.c_str(), hash.c_str(), crypt_data_.get(),
+                               static_cast<int>(sizeof(crypt_data)));
+  const bool match = out && constant_time_equal(out, hash);
+  // The scratch space holds key material derived from the password: don't leave it around.
+  ::explicit_bzero(crypt_data_.get(), sizeof(crypt_data));
+  return match;
+}
+
+std::size_t BasicAuth::bcrypt_runs() const {
+  const std::lock_guard lock(bcrypt_mutex_);
+  return bcrypt_runs_;
+}
+
+}  // namespace sle
