@@ -52,6 +52,7 @@ enum {
 #define AF_UNSPEC 0
 #define AF_INET 2
 #define AF_INET6 10
+#define SIN6_LEN_RFC2133 24
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define SOCK_TYPE_MASK 0xf

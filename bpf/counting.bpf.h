@@ -15,8 +15,13 @@
 const volatile struct sle_hook_config sle_cfg = {};
 const volatile __u64 sle_exact_ports[SLE_PORT_BITMAP_WORDS] = {};
 
-/* Self-test: calls from this process are counted here only, never in the metrics. */
-volatile __u32 self_test_tgid = 0;
+/*
+ * Self-test: while self_test_active, calls from the thread named self_test_comm are counted in
+ * self_test_hits only, never in the metrics. A unique thread name rather than a pid identifies
+ * the exporter: inside a PID namespace (a container) its pid differs from the one BPF sees.
+ */
+volatile __u32 self_test_active = 0;
+__u64 self_test_comm[2] = {};
 __u64 self_test_hits = 0;
 
 /* Capacity is set from the config before load. */
@@ -64,9 +69,14 @@ static __always_inline void sle_count(struct sle_key *key)
 	__u64 one = 1, *value;
 	long err;
 
-	if (self_test_tgid && (bpf_get_current_pid_tgid() >> 32) == self_test_tgid) {
-		__sync_fetch_and_add(&self_test_hits, 1);
-		return;
+	if (self_test_active) {
+		__u64 comm[2] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (comm[0] == self_test_comm[0] && comm[1] == self_test_comm[1]) {
+			__sync_fetch_and_add(&self_test_hits, 1);
+			return;
+		}
 	}
 	if (family_mask && (key->family >= 64 || !(family_mask & (1ULL << key->family))))
 		return;

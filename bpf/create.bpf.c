@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* socket(2): security_socket_create(family, type, protocol, kern). */
+/* socket(2), socketpair(2): security_socket_create(family, type, protocol, kern). */
 #include "core_types.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -40,6 +40,15 @@ int BPF_KPROBE(kprobe_socket_create, int family, int type, int protocol, int ker
 SEC("tracepoint/syscalls/sys_enter_socket")
 int tp_sys_enter_socket(struct trace_event_raw_sys_enter *ctx)
 {
+	on_create((int)ctx->args[0], (int)ctx->args[1], (int)ctx->args[2]);
+	return 0;
+}
+
+/* socketpair(2) creates two sockets: the hook runs twice. */
+SEC("tracepoint/syscalls/sys_enter_socketpair")
+int tp_sys_enter_socketpair(struct trace_event_raw_sys_enter *ctx)
+{
+	on_create((int)ctx->args[0], (int)ctx->args[1], (int)ctx->args[2]);
 	on_create((int)ctx->args[0], (int)ctx->args[1], (int)ctx->args[2]);
 	return 0;
 }

@@ -76,8 +76,9 @@ static __always_inline void sle_read_sockaddr(struct sle_addr *out, const void *
 		out->port = bpf_ntohs(in->sin_port);
 		out->peer = sle_classify_ipv4(bpf_ntohl(in->sin_addr.s_addr));
 		out->has_port = true;
-	} else if (family == AF_INET6 && addrlen >= (int)sizeof(struct sockaddr_in6)) {
-		if (sle_read(&sa, sizeof(sa), addr, user))
+	} else if (family == AF_INET6 && addrlen >= SIN6_LEN_RFC2133) {
+		/* The kernel takes the RFC 2133 length (no scope id); port and address come first. */
+		if (sle_read(&sa, SIN6_LEN_RFC2133, addr, user))
 			return;
 		out->port = bpf_ntohs(sa.sin6_port);
 		out->peer = sle_classify_ipv6(sa.sin6_addr.s6_addr);

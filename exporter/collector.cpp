@@ -45,7 +45,7 @@ std::string libbpf_version() {
 
 }  // namespace
 
-std::vector<MetricFamily> hook_families(const Snapshot& snap, CgroupResolver* resolver) {
+std::vector<MetricFamily> hook_families(const Snapshot& snap) {
   std::vector<MetricFamily> out;
   for (const HookSnapshot& h : snap.hooks) {
     const HookSpec& hs = spec(h.hook);
@@ -53,7 +53,7 @@ std::vector<MetricFamily> hook_families(const Snapshot& snap, CgroupResolver* re
     // protocol name, say) fold into one series here.
     std::map<LabelSet, double> series;
     for (const auto& [key, count] : h.entries)
-      series[series_labels(key, h.label_mask, resolver)] += static_cast<double>(count);
+      series[series_labels(key, h.label_mask, snap.cgroup_paths)] += static_cast<double>(count);
     MetricFamily f{"socket_lsm_" + std::string(hs.name) + "_total", std::string(hs.help),
                    MetricType::Counter, {}};
     for (auto& [labels, value] : series) f.metric.push_back(sample(labels, value, MetricType::Counter));
@@ -62,15 +62,14 @@ std::vector<MetricFamily> hook_families(const Snapshot& snap, CgroupResolver* re
   return out;
 }
 
-Collector::Collector(SnapshotReader& reader, const HookSet& hooks, CgroupResolver* resolver,
-                     bool stats_held)
-    : reader_(reader), hooks_(hooks), resolver_(resolver), stats_held_(stats_held) {}
+Collector::Collector(SnapshotReader& reader, const HookSet& hooks, bool stats_held)
+    : reader_(reader), hooks_(hooks), stats_held_(stats_held) {}
 
 std::vector<MetricFamily> Collector::Collect() const {
   const std::shared_ptr<const Snapshot> snap = reader_.latest();
   std::vector<MetricFamily> out;
   if (snap) {
-    out = hook_families(*snap, resolver_);
+    out = hook_families(*snap);
     out.push_back(per_hook("socket_lsm_hook_calls_total",
                            "Hook calls that passed the configured filters, counted exactly.",
                            MetricType::Counter, *snap,

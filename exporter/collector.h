@@ -4,27 +4,24 @@
 
 #include <prometheus/collectable.h>
 
-#include "cgroup_resolver.h"
 #include "snapshot.h"
 
 namespace sle {
 
 class Collector final : public prometheus::Collectable {
  public:
-  // resolver may be null. stats_held: the exporter holds a BPF_ENABLE_STATS fd.
-  Collector(SnapshotReader& reader, const HookSet& hooks, CgroupResolver* resolver,
-            bool stats_held);
+  // stats_held: the exporter holds a BPF_ENABLE_STATS fd.
+  Collector(SnapshotReader& reader, const HookSet& hooks, bool stats_held);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   SnapshotReader& reader_;
   const HookSet& hooks_;
-  CgroupResolver* const resolver_;
   const bool stats_held_;
 };
 
 // The hook families alone, from one snapshot (what the tests check the decoding with).
-std::vector<prometheus::MetricFamily> hook_families(const Snapshot& snap, CgroupResolver* resolver);
+std::vector<prometheus::MetricFamily> hook_families(const Snapshot& snap);
 
 }  // namespace sle

@@ -38,7 +38,8 @@ struct SkeletonOps {
   bpf_object* (*object)(void*);
   sle_hook_config* (*config)(void*);
   __u64* (*exact_ports)(void*);
-  __u32* (*self_test_tgid)(void*);
+  __u32* (*self_test_active)(void*);
+  __u64* (*self_test_comm)(void*);
   __u64* (*self_test_hits)(void*);
 };
 
@@ -52,7 +53,8 @@ constexpr SkeletonOps make_ops() {
       [](void* s) { return static_cast<S*>(s)->obj; },
       [](void* s) { return &static_cast<S*>(s)->rodata->sle_cfg; },
       [](void* s) { return static_cast<S*>(s)->rodata->sle_exact_ports; },
-      [](void* s) { return &static_cast<S*>(s)->bss->self_test_tgid; },
+      [](void* s) { return &static_cast<S*>(s)->bss->self_test_active; },
+      [](void* s) { return static_cast<S*>(s)->bss->self_test_comm; },
       [](void* s) { return &static_cast<S*>(s)->bss->self_test_hits; },
   };
 }
@@ -170,9 +172,20 @@ std::vector<HookObject::Program> HookObject::programs() const {
   return out;
 }
 
-void HookObject::set_self_test_tgid(std::uint32_t tgid) {
-  // .bss is mmapped: the store is visible to the programs at once.
-  __atomic_store_n(skel_->ops.self_test_tgid(skel_->skel), tgid, __ATOMIC_SEQ_CST);
+void HookObject::set_self_test_thread(const char* comm) {
+  // .bss is mmapped: the stores are visible to the programs at once. The name goes in before
+  // the flag turns on, and the flag turns off first.
+  __u32* active = skel_->ops.self_test_active(skel_->skel);
+  if (!comm) {
+    __atomic_store_n(active, 0u, __ATOMIC_SEQ_CST);
+    return;
+  }
+  __u64 name[2] = {};
+  std::memcpy(name, comm, std::min<std::size_t>(std::strlen(comm), sizeof name - 1));
+  __u64* stored = skel_->ops.self_test_comm(skel_->skel);
+  stored[0] = name[0];
+  stored[1] = name[1];
+  __atomic_store_n(active, 1u, __ATOMIC_SEQ_CST);
 }
 
 std::uint64_t HookObject::self_test_hits() const {

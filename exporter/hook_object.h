@@ -46,8 +46,9 @@ class HookObject {
   };
   std::vector<Program> programs() const;  // the attached backend's programs
 
-  // Self-test support: calls from `tgid` are counted in self_test_hits only.
-  void set_self_test_tgid(std::uint32_t tgid);
+  // Self-test support: while set, calls from the thread named `comm` (16 bytes, NUL-padded) are
+  // counted in self_test_hits only. nullptr ends the self-test.
+  void set_self_test_thread(const char* comm);
   std::uint64_t self_test_hits() const;
 
  private:

@@ -1,6 +1,7 @@
 #include "hook_set.h"
 
 #include "logging.h"
+#include "mounts.h"
 #include "probing.h"
 
 namespace sle {
@@ -11,6 +12,14 @@ std::unique_ptr<HookObject> try_backend(Hook hook, Backend backend, const HookSe
   if (backend == Backend::lsm) {
     std::string why;
     if (!bpf_lsm_active(why)) throw BpfError(why);
+  }
+  if (backend == Backend::tracepoint) {
+    // libbpf finds tracepoint ids in tracefs; only this backend needs it.
+    try {
+      ensure_mounted("tracefs", "/sys/kernel/tracing");
+    } catch (const std::exception& e) {
+      throw BpfError(e.what());
+    }
   }
   auto object = HookObject::load(hook, backend, settings);
   object->attach();

@@ -30,9 +30,8 @@ std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
     return nullptr;
   }
   sle::log::info("Resolving cgroups", {{"cgroup2_mount", *root}});
-  return std::make_unique<sle::CgroupResolver>(
-      *root, std::max<std::chrono::steady_clock::duration>(config.read_interval,
-                                                           std::chrono::seconds(1)));
+  // A miss re-walks the tree at most once per read: misses are new ids, resolved as they appear.
+  return std::make_unique<sle::CgroupResolver>(*root, config.read_interval);
 }
 
 int run(const sle::Config& config, const sle::WebConfig& web_config) {
@@ -43,8 +42,6 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  if (config.backend == "auto" || config.backend == "tracepoint")
-    sle::ensure_mounted("tracefs", "/sys/kernel/tracing");
 
   const sle::HookSet hooks = sle::HookSet::attach(config);
   std::optional<sle::StatsEnabler> stats;
@@ -53,11 +50,10 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
     sle::log::info("BPF run-time stats enabled while the exporter runs");
   }
 
-  sle::SnapshotReader reader(hooks, config);
-  reader.start();
   const auto resolver = make_resolver(config);
-  auto collector =
-      std::make_shared<sle::Collector>(reader, hooks, resolver.get(), stats.has_value());
+  sle::SnapshotReader reader(hooks, config, resolver.get());
+  reader.start();
+  auto collector = std::make_shared<sle::Collector>(reader, hooks, stats.has_value());
   {
     const sle::HttpServer server(config.listen_address, config.telemetry_path, collector,
                                  web_config);

@@ -31,7 +31,7 @@ std::string peer_label(std::uint8_t peer) {
   return std::to_string(peer);
 }
 
-LabelSet series_labels(const sle_key& key, std::uint32_t mask, CgroupResolver* resolver) {
+LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupPaths& cgroup_paths) {
   LabelSet labels;
   const auto add = [&](sle_label label, std::string value) {
     if (on(mask, label) && !value.empty())
@@ -45,10 +45,10 @@ LabelSet series_labels(const sle_key& key, std::uint32_t mask, CgroupResolver* r
   add(SLE_LABEL_LEVEL, level_name(key.level));
   add(SLE_LABEL_OPTNAME, optname_name(key.level, key.optname));
   if (mask & kCgroupLabels) {
-    std::optional<std::string> path;
-    if (resolver) path = resolver->path(key.cgroup_id);
-    const CgroupIdentity id = path ? parse_cgroup_path(*path) : CgroupIdentity{};
-    add(SLE_LABEL_CGROUP, path.value_or("unknown"));
+    const auto it = cgroup_paths.find(key.cgroup_id);
+    const std::string path = it == cgroup_paths.end() ? "unknown" : it->second;
+    const CgroupIdentity id = parse_cgroup_path(path);
+    add(SLE_LABEL_CGROUP, path);
     add(SLE_LABEL_POD_UID, id.pod_uid);
     add(SLE_LABEL_CONTAINER_ID, id.container_id);
   }

@@ -6,15 +6,16 @@
 
 #include <vector>
 
-#include "cgroup_resolver.h"
 #include "hook_table.h"
+#include "snapshot.h"
 
 namespace sle {
 
 using LabelSet = std::vector<prometheus::ClientMetric::Label>;
 
-// resolver may be null (no cgroup2 mount): the cgroup label is then "unknown".
-LabelSet series_labels(const sle_key& key, std::uint32_t label_mask, CgroupResolver* resolver);
+// cgroup_paths: the snapshot's labels for cgroup ids; an id missing there is "unknown".
+LabelSet series_labels(const sle_key& key, std::uint32_t label_mask,
+                       const CgroupPaths& cgroup_paths);
 
 // Label value of a port key field and of a peer class; empty when the label is absent.
 std::string port_label(std::uint8_t port_class, std::uint16_t port);

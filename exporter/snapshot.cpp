@@ -22,12 +22,30 @@ HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
   return s;
 }
 
-SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config)
-    : hooks_(hooks), interval_(config.read_interval) {
+SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config,
+                               CgroupResolver* resolver)
+    : hooks_(hooks), resolver_(resolver), interval_(config.read_interval) {
   for (std::size_t i = 0; i < kHookCount; ++i) label_masks_[i] = config.hooks[i].label_mask;
 }
 
 SnapshotReader::~SnapshotReader() { stop(); }
+
+void SnapshotReader::resolve_cgroups(Snapshot& snap) {
+  for (const HookSnapshot& h : snap.hooks) {
+    if (!(h.label_mask & kCgroupLabels)) continue;
+    for (const auto& [key, count] : h.entries) {
+      auto it = cgroup_paths_.find(key.cgroup_id);
+      if (it == cgroup_paths_.end()) {
+        // Resolved right after the read that first saw the id: the resolver re-walks the tree
+        // on a miss (at most once per read interval), while the cgroup most likely still exists.
+        std::optional<std::string> path;
+        if (resolver_) path = resolver_->path(key.cgroup_id);
+        it = cgroup_paths_.emplace(key.cgroup_id, path.value_or("unknown")).first;
+      }
+      snap.cgroup_paths.insert(*it);
+    }
+  }
+}
 
 void SnapshotReader::read_now() {
   const auto start = std::chrono::steady_clock::now();
@@ -42,6 +60,7 @@ void SnapshotReader::read_now() {
     log::error("Reading the BPF maps failed", {{"err", e.what()}});
     return;  // keep publishing the previous snapshot
   }
+  resolve_cgroups(*snap);
   snap->duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =

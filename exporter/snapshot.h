@@ -8,8 +8,10 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "cgroup_resolver.h"
 #include "hook_set.h"
 #include "map_reader.h"
 
@@ -25,8 +27,13 @@ struct HookSnapshot {
   std::uint64_t overflow = 0;
 };
 
+// cgroup id -> path label. An id's label is fixed the first time the reader sees it (its path,
+// or "unknown" if the cgroup was already gone), so a series never moves between labels.
+using CgroupPaths = std::unordered_map<std::uint64_t, std::string>;
+
 struct Snapshot {
   std::vector<HookSnapshot> hooks;  // attached hooks only
+  CgroupPaths cgroup_paths;         // every cgroup id in hooks' entries
   double timestamp_seconds = 0;     // Unix time of the read
   double duration_seconds = 0;
 };
@@ -38,7 +45,8 @@ HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask);
 // Reads every `interval` on its own thread, or at each latest() when interval is zero.
 class SnapshotReader {
  public:
-  SnapshotReader(const HookSet& hooks, const Config& config);
+  // resolver may be null (no cgroup2 mount): every cgroup reads "unknown".
+  SnapshotReader(const HookSet& hooks, const Config& config, CgroupResolver* resolver);
   ~SnapshotReader();
   SnapshotReader(const SnapshotReader&) = delete;
   SnapshotReader& operator=(const SnapshotReader&) = delete;
@@ -52,7 +60,11 @@ class SnapshotReader {
   void read_now();
   void run();
 
+  void resolve_cgroups(Snapshot& snap);
+
   const HookSet& hooks_;
+  CgroupResolver* const resolver_;
+  CgroupPaths cgroup_paths_;  // guarded by mu_; grows with the ids the maps hold
   std::array<std::uint32_t, kHookCount> label_masks_{};
   const std::chrono::milliseconds interval_;
   std::mutex mu_;  // guards latest_ and serialises reads

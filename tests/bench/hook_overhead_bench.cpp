@@ -21,7 +21,6 @@
 #include "config.h"
 #include "hook_set.h"
 #include "logging.h"
-#include "mounts.h"
 #include "unique_fd.h"
 
 namespace {
@@ -59,7 +58,6 @@ int main(int argc, char** argv) {
   const int rounds = std::stoi(arg(argc, argv, "rounds", "7"));
   const int ops = std::stoi(arg(argc, argv, "ops", "200000"));
   sle::log::setup("warn", "logfmt");
-  sle::ensure_mounted("tracefs", "/sys/kernel/tracing");
 
   const sle::UniqueFd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   sockaddr_in discard{};

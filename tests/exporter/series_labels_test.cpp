@@ -26,21 +26,21 @@ sle_key tcp_connect() {
 
 TEST(SeriesLabels, AllLabelsOfAHookInContractOrder) {
   const std::uint32_t mask = spec(Hook::connect).labels & ~kCgroupLabels;
-  EXPECT_EQ(render(series_labels(tcp_connect(), mask, nullptr)),
+  EXPECT_EQ(render(series_labels(tcp_connect(), mask, {})),
             "family=inet6 type=stream protocol=tcp port=443 peer=public ");
 }
 
 TEST(SeriesLabels, SwitchedOffLabelsAreLeftOut) {
   const std::uint32_t mask = label_bit(SLE_LABEL_PROTOCOL) | label_bit(SLE_LABEL_PEER);
   // The kernel keeps the family for the protocol's name; the family label itself is gone.
-  EXPECT_EQ(render(series_labels(tcp_connect(), mask, nullptr)), "protocol=tcp peer=public ");
+  EXPECT_EQ(render(series_labels(tcp_connect(), mask, {})), "protocol=tcp peer=public ");
 }
 
 TEST(SeriesLabels, AbsentPortAndPeerAreLeftOut) {
   sle_key k{};
   k.family = 1;  // unix
   k.type = 2;
-  EXPECT_EQ(render(series_labels(k, spec(Hook::connect).labels & ~kCgroupLabels, nullptr)),
+  EXPECT_EQ(render(series_labels(k, spec(Hook::connect).labels & ~kCgroupLabels, {})),
             "family=unix type=dgram protocol=0 ");
 }
 
@@ -51,14 +51,27 @@ TEST(SeriesLabels, SetsockoptDecodesPerLevel) {
   k.protocol = 6;
   k.level = 6;
   k.optname = 1;
-  EXPECT_EQ(render(series_labels(k, spec(Hook::setsockopt).labels & ~kCgroupLabels, nullptr)),
+  EXPECT_EQ(render(series_labels(k, spec(Hook::setsockopt).labels & ~kCgroupLabels, {})),
             "family=inet type=stream protocol=tcp level=IPPROTO_TCP optname=TCP_NODELAY ");
 }
 
-TEST(SeriesLabels, CgroupWithoutResolverIsUnknown) {
+TEST(SeriesLabels, CgroupNotInTheSnapshotIsUnknown) {
   sle_key k{};
   k.cgroup_id = 42;
-  EXPECT_EQ(render(series_labels(k, kCgroupLabels, nullptr)), "cgroup=unknown ");
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, {})), "cgroup=unknown ");
+}
+
+TEST(SeriesLabels, CgroupPathGivesPodAndContainer) {
+  sle_key k{};
+  k.cgroup_id = 7;
+  const std::string id(64, 'a');
+  const std::string path =
+      "/kubepods.slice/kubepods-besteffort.slice/"
+      "kubepods-besteffort-pod0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0.slice/cri-containerd-" +
+      id + ".scope";
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, {{7, path}})),
+            "cgroup=" + path + " pod_uid=0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 container_id=" + id +
+                " ");
 }
 
 }  // namespace

@@ -105,6 +105,8 @@ std::vector<Step> steps(const Ports& p) {
       {"accept", unix_stream},
       {"setsockopt", with(unix_stream, {{"level", "SOL_SOCKET"}, {"optname", "SO_KEEPALIVE"}})},
       {"create", unix_dgram},
+      // socketpair(2) creates two sockets.
+      {"create", unix_stream, 2},
       // Netlink: route (protocol 0) and sock_diag.
       {"create", nl_route},
       {"bind", nl_route},
@@ -243,7 +245,10 @@ std::string run_workload(const Ports& p) try {
        "connect to a closed port must fail with ECONNREFUSED");
   // IPv4-mapped peer.
   const Fd m6(::socket(AF_INET6, SOCK_DGRAM, 0), "socket inet6 dgram");
-  must(connect_to(m6, in6("::ffff:127.0.0.1", 53)) == 0, "connect v4-mapped");
+  // With the RFC 2133 length (24, no scope id), which the kernel accepts too.
+  const sockaddr_in6 mapped = in6("::ffff:127.0.0.1", 53);
+  must(::connect(m6.get(), reinterpret_cast<const sockaddr*>(&mapped), 24) == 0,
+       "connect v4-mapped, 24-byte address");
   // Unix.
   const Fd us(::socket(AF_UNIX, SOCK_STREAM, 0), "socket unix");
   sockaddr_un un{};
@@ -258,6 +263,9 @@ std::string run_workload(const Ports& p) try {
   const Fd ua(::accept(us.get(), nullptr, nullptr), "accept unix");
   set_int(uc, SOL_SOCKET, SO_KEEPALIVE, "SO_KEEPALIVE unix");
   const Fd ud(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket unix dgram");
+  int pair[2];
+  must(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0, "socketpair");
+  const Fd pair0(pair[0], "socketpair 0"), pair1(pair[1], "socketpair 1");
   // Netlink.
   const Fd nl(::socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE), "socket netlink route");
   sockaddr_nl snl{};
