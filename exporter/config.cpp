@@ -1,18 +1,14 @@
 #include "config.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 #include <limits>
-#include <memory>
 #include <optional>
 #include <span>
-#include <utility>
 
 #include "label_names.h"
+#include "yaml_fields.h"
 
 namespace sle {
 namespace {
@@ -36,24 +32,6 @@ constexpr auto kLogFormats = std::to_array({"logfmt"sv, "json"sv});
 constexpr std::uint32_t kFamilyLimit = 64;  // family_mask has a bit per family below this
 constexpr std::uint32_t kMaxPort = 65535;
 
-std::string join(std::span<const std::string_view> names) {
-  std::string out;
-  for (const auto name : names) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
-}
-
-std::string hook_names() {
-  std::string out;
-  for (const auto& s : kHooks) {
-    if (!out.empty()) out += ", ";
-    out += s.name;
-  }
-  return out;
-}
-
 std::string label_names(std::uint32_t mask) {
   std::string out;
   for (std::size_t i = 0; i < kLabelNames.size(); ++i) {
@@ -62,51 +40,6 @@ std::string label_names(std::uint32_t mask) {
     out += kLabelNames[i];
   }
   return out;
-}
-
-// A value as the user wrote it, in double quotes, with control characters escaped.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
-// What a node is, for "expected ..., got <describe>".
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return quote(node.Scalar());
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Null:
-      return "null";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
 }
 
 bool all_digits(std::string_view text) {
@@ -169,120 +102,17 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::chrono::milliseconds(total);
 }
 
-// A node in the document, with its key path (hooks.bind.labels[2]) and the place to report.
-struct Field {
-  YAML::Node node;
-  std::string path;
-  YAML::Mark mark;
-};
-
-struct Entry {
-  std::string key;
-  YAML::Mark key_mark;
-  Field value;
-};
-
-std::string child_path(const std::string& parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
-}
-
-class Parser {
+class Parser : private YamlFields {
  public:
-  explicit Parser(std::string_view file) : file_(file) {}
+  explicit Parser(std::string_view file) : YamlFields(file, ControlChars::kNamedEscapes) {}
 
   Config parse(std::string_view text) const {
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception& e) {
-      fail(e.mark, "", "not valid YAML: " + e.msg);
-    }
     Config config = default_config();
-    if (docs.empty()) return config;
-    for (std::size_t i = 1; i < docs.size(); ++i)
-      if (!docs[i].IsNull()) fail(docs[i].Mark(), "", "more than one YAML document");
-    const YAML::Node& root = docs.front();
-    if (!root.IsNull() && !root.IsMap())
-      fail(root.Mark(), "", "expected a mapping at the top level, got " + describe(root));
-    parse_top(Field{root, "", root.Mark()}, config);
+    parse_top(root(text), config);
     return config;
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Mark& mark, std::string_view path,
-                         std::string_view what) const {
-    std::string message(file_);
-    if (!mark.is_null())
-      message += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    message += ": ";
-    if (!path.empty()) message.append(path).append(": ");
-    message += what;
-    throw ConfigError(message);
-  }
-
-  [[noreturn]] void fail(const Field& field, std::string_view what) const {
-    fail(field.mark, field.path, what);
-  }
-
-  // The entries of a mapping (none for null: an empty section), rejecting duplicate keys and,
-  // when `valid` is given, unknown ones.
-  std::vector<Entry> entries(const Field& map,
-                             std::optional<std::span<const std::string_view>> valid) const {
-    if (map.node.IsNull()) return {};
-    if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
-    std::vector<Entry> out;
-    for (const auto& kv : map.node) {
-      const YAML::Node& key = kv.first;
-      if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
-      const std::string path = child_path(map.path, key.Scalar());
-      for (const auto& seen : out) {
-        if (seen.key == key.Scalar())
-          fail(key.Mark(), path,
-               "duplicate key " + quote(seen.key) + " (first at line " +
-                   std::to_string(seen.key_mark.line + 1) + ")");
-      }
-      if (valid) {
-        bool known = false;
-        for (const auto name : *valid) known = known || name == key.Scalar();
-        if (!known)
-          fail(key.Mark(), path,
-               "unknown key " + quote(key.Scalar()) + " (valid keys: " + join(*valid) + ")");
-      }
-      // A null value ("key:" with nothing after it) has the mark of whatever follows: point at
-      // its key instead.
-      const YAML::Mark mark = kv.second.IsNull() ? key.Mark() : kv.second.Mark();
-      out.push_back(Entry{key.Scalar(), key.Mark(), Field{kv.second, path, mark}});
-    }
-    return out;
-  }
-
-  std::vector<Field> items(const Field& list) const {
-    if (!list.node.IsSequence()) fail(list, "expected a list, got " + describe(list.node));
-    std::vector<Field> out;
-    std::size_t index = 0;
-    for (const auto& item : list.node) {
-      const YAML::Mark mark = item.Mark().is_null() ? list.mark : item.Mark();
-      out.push_back(Field{item, list.path + "[" + std::to_string(index++) + "]", mark});
-    }
-    return out;
-  }
-
-  const std::string& scalar(const Field& field, std::string_view expected) const {
-    if (!field.node.IsScalar())
-      fail(field, "expected " + std::string(expected) + ", got " + describe(field.node));
-    return field.node.Scalar();
-  }
-
-  std::string string(const Field& field) const { return scalar(field, "a string"); }
-
-  bool boolean(const Field& field) const {
-    const std::string& text = scalar(field, "a boolean");
-    bool value = false;
-    if (!YAML::convert<bool>::decode(field.node, value))
-      fail(field, "expected a boolean, got " + quote(text));
-    return value;
-  }
-
   std::uint32_t integer(const Field& field, std::uint32_t min, std::uint32_t max) const {
     const std::string& text = scalar(field, "an integer");
     std::string_view digits = trim(text);
@@ -309,8 +139,7 @@ class Parser {
   std::string one_of(const Field& field, std::string_view what,
                      std::span<const std::string_view> valid) const {
     const std::string& text = scalar(field, "a string");
-    for (const auto name : valid)
-      if (name == text) return text;
+    if (contains(valid, text)) return text;
     fail(field,
          "unknown " + std::string(what) + " " + quote(text) + " (valid: " + join(valid) + ")");
   }
@@ -414,11 +243,12 @@ class Parser {
   }
 
   void parse_hooks(const Field& hooks, Config& config) const {
-    for (const auto& e : entries(hooks, std::nullopt)) {
+    for (const auto& e : named_entries(hooks)) {
       const auto hook = hook_from_name(e.key);
       if (!hook)
         fail(e.key_mark, e.value.path,
-             "unknown hook " + quote(e.key) + " (hooks: " + hook_names() + ")");
+             "unknown hook " + quote(e.key) +
+                 " (hooks: " + join(kHooks, [](const HookSpec& h) { return h.name; }) + ")");
       parse_hook(e.value, *hook, config.hooks[static_cast<std::size_t>(*hook)]);
     }
   }
@@ -480,8 +310,6 @@ class Parser {
     }
     return mask;
   }
-
-  std::string file_;
 };
 
 }  // namespace
@@ -497,16 +325,9 @@ Config parse_config(std::string_view yaml_text, std::string_view file_name) {
 }
 
 Config load_config_file(const std::string& path) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-  if (!file) throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
-  std::string text;
-  char buffer[8192];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
-  if (std::ferror(file.get()))
-    throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
-  return parse_config(text, path);
+  const auto text = read_file(path);
+  if (!text) throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
+  return parse_config(*text, path);
 }
 
 std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> exact_port_bitmap(const Config& config) {

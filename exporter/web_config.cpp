@@ -4,17 +4,16 @@
 #include <crypt.h>
 #include <dlfcn.h>
 #include <strings.h>
-#include <yaml-cpp/yaml.h>
 
 #include <array>
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <span>
 
 #include "config.h"
+#include "yaml_fields.h"
 
 namespace sle {
 namespace {
@@ -31,7 +30,6 @@ constexpr auto kUnsupportedTopKeys = std::to_array({"rate_limit"sv});
 constexpr auto kUnsupportedTlsKeys =
     std::to_array({"cert"sv, "key"sv, "client_ca"sv, "client_allowed_sans"sv, "cipher_suites"sv,
                    "prefer_server_cipher_suites"sv, "curve_preferences"sv});
-constexpr auto kNoUnsupportedKeys = std::array<std::string_view, 0>{};
 
 // The headers exporter-toolkit lets a config set, with their allowed values (none: any value).
 struct HeaderRule {
@@ -69,60 +67,6 @@ constexpr std::array<ClientAuthName, 3> kClientAuths = {
 constexpr auto kUnverifiedClientAuths =
     std::to_array({"RequestClientCert"sv, "RequireAnyClientCert"sv});
 
-template <typename Range, typename Name>
-std::string join(const Range& items, Name name) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += ", ";
-    out += name(item);
-  }
-  return out;
-}
-
-std::string join(std::span<const std::string_view> names) {
-  return join(names, [](std::string_view n) { return n; });
-}
-
-bool contains(std::span<const std::string_view> names, std::string_view name) {
-  for (const auto n : names)
-    if (n == name) return true;
-  return false;
-}
-
-// A value as the user wrote it, in double quotes, with control characters escaped.
-std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + '"';
-}
-
-std::string describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return quote(node.Scalar());
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Null:
-      return "null";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
-
 // $2a$, $2b$ or $2y$, a two-digit cost 04-31, then 22 characters of salt and 31 of hash in
 // bcrypt's base64 alphabet: what htpasswd -B and Go's bcrypt make.
 bool is_bcrypt_hash(std::string_view hash) {
@@ -138,58 +82,16 @@ bool is_bcrypt_hash(std::string_view hash) {
                                 7) == std::string_view::npos;
 }
 
-// Reads a whole file; nullopt with errno set when it can't.
-std::optional<std::string> read_file(const std::string& path) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-  if (!file) return std::nullopt;
-  std::string text;
-  char buffer[8192];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
-  if (std::ferror(file.get())) return std::nullopt;
-  return text;
-}
-
-// A node in the document, with its key path (tls_server_config.cert_file) and place to report.
-struct Field {
-  YAML::Node node;
-  std::string path;
-  YAML::Mark mark;
-};
-
-struct Entry {
-  std::string key;
-  YAML::Mark key_mark;
-  Field value;
-};
-
-std::string child_path(const std::string& parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
-}
-
-class Parser {
+class Parser : private YamlFields {
  public:
   // With a base directory (the config file's), TLS file paths are resolved against it and the
   // files and the TLS support are checked; without, nothing outside the text is looked at.
   Parser(std::string_view file, std::optional<std::filesystem::path> base_dir)
-      : file_(file), base_dir_(std::move(base_dir)) {}
+      : YamlFields(file, ControlChars::kHexEscapes), base_dir_(std::move(base_dir)) {}
 
   WebConfig parse(std::string_view text) const {
-    std::vector<YAML::Node> docs;
-    try {
-      docs = YAML::LoadAll(std::string(text));
-    } catch (const YAML::Exception& e) {
-      fail(e.mark, "", "not valid YAML: " + e.msg);
-    }
     WebConfig config;
-    if (docs.empty()) return config;
-    for (std::size_t i = 1; i < docs.size(); ++i)
-      if (!docs[i].IsNull()) fail(docs[i].Mark(), "", "more than one YAML document");
-    const YAML::Node& root = docs.front();
-    if (!root.IsNull() && !root.IsMap())
-      fail(root.Mark(), "", "expected a mapping at the top level, got " + describe(root));
-    for (const auto& e : entries(Field{root, "", root.Mark()}, kTopKeys, kUnsupportedTopKeys)) {
+    for (const auto& e : entries(root(text), kTopKeys, kUnsupportedTopKeys)) {
       if (e.key == "tls_server_config") config.tls = tls(e.value);
       if (e.key == "http_server_config") config.headers = http(e.value);
       if (e.key == "basic_auth_users") config.basic_auth_users = users(e.value);
@@ -198,92 +100,10 @@ class Parser {
   }
 
  private:
-  [[noreturn]] void fail(const YAML::Mark& mark, std::string_view path,
-                         std::string_view what) const {
-    std::string message(file_);
-    if (!mark.is_null())
-      message += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    message += ": ";
-    if (!path.empty()) message.append(path).append(": ");
-    message += what;
-    throw ConfigError(message);
-  }
-
-  [[noreturn]] void fail(const Field& field, std::string_view what) const {
-    fail(field.mark, field.path, what);
-  }
-
-  // The entries of a mapping (none for null), rejecting duplicate and unknown keys; keys in
-  // `unsupported` are exporter-toolkit's but not implemented here.
-  std::vector<Entry> entries(const Field& map, std::span<const std::string_view> valid,
-                             std::span<const std::string_view> unsupported) const {
-    if (map.node.IsNull()) return {};
-    if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
-    std::vector<Entry> out;
-    for (const auto& kv : map.node) {
-      const YAML::Node& key = kv.first;
-      if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
-      const std::string path = child_path(map.path, key.Scalar());
-      check_duplicate(out, key, path);
-      if (contains(unsupported, key.Scalar()))
-        fail(key.Mark(), path,
-             quote(key.Scalar()) +
-                 " is not supported by socket_lsm_exporter (supported keys: " + join(valid) + ")");
-      if (!contains(valid, key.Scalar()))
-        fail(key.Mark(), path,
-             "unknown key " + quote(key.Scalar()) + " (valid keys: " + join(valid) + ")");
-      out.push_back(entry(kv, path));
-    }
-    return out;
-  }
-
-  // The entries of a mapping whose keys are names (user names, header names).
-  std::vector<Entry> named_entries(const Field& map) const {
-    if (map.node.IsNull()) return {};
-    if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
-    std::vector<Entry> out;
-    for (const auto& kv : map.node) {
-      const YAML::Node& key = kv.first;
-      if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
-      const std::string path = child_path(map.path, key.Scalar());
-      check_duplicate(out, key, path);
-      out.push_back(entry(kv, path));
-    }
-    return out;
-  }
-
-  void check_duplicate(const std::vector<Entry>& seen, const YAML::Node& key,
-                       const std::string& path) const {
-    for (const auto& e : seen)
-      if (e.key == key.Scalar())
-        fail(key.Mark(), path,
-             "duplicate key " + quote(e.key) + " (first at line " +
-                 std::to_string(e.key_mark.line + 1) + ")");
-  }
-
-  static Entry entry(const std::pair<YAML::Node, YAML::Node>& kv, const std::string& path) {
-    // A null value ("key:" with nothing after it) has the mark of whatever follows: point at its
-    // key instead.
-    const YAML::Mark mark = kv.second.IsNull() ? kv.first.Mark() : kv.second.Mark();
-    return Entry{kv.first.Scalar(), kv.first.Mark(), Field{kv.second, path, mark}};
-  }
-
-  const std::string& string(const Field& field) const {
-    if (!field.node.IsScalar()) fail(field, "expected a string, got " + describe(field.node));
-    return field.node.Scalar();
-  }
-
   std::string non_empty_string(const Field& field) const {
     const std::string& text = string(field);
     if (text.empty()) fail(field, "must not be empty");
     return text;
-  }
-
-  bool boolean(const Field& field) const {
-    bool value = false;
-    if (!field.node.IsScalar() || !YAML::convert<bool>::decode(field.node, value))
-      fail(field, "expected a boolean, got " + describe(field.node));
-    return value;
   }
 
   std::optional<TlsServerConfig> tls(const Field& section) const {
@@ -375,7 +195,7 @@ class Parser {
 
   std::vector<std::pair<std::string, std::string>> http(const Field& section) const {
     std::vector<std::pair<std::string, std::string>> headers;
-    for (const auto& e : entries(section, kHttpKeys, kNoUnsupportedKeys)) {
+    for (const auto& e : entries(section, kHttpKeys)) {
       if (e.key == "http2") {
         // Go's servers speak HTTP/2 over TLS when this is true (the default); civetweb speaks
         // HTTP/1.1 either way, which Prometheus scrapes just the same.
@@ -427,7 +247,6 @@ class Parser {
     return out;
   }
 
-  std::string_view file_;
   std::optional<std::filesystem::path> base_dir_;
 };
 
