@@ -7,11 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -76,14 +80,55 @@ void expect_invariant(const Samples& samples) {
   }
 }
 
+// The fields of one logfmt line: key=value, or key="value" with \" and \\ escapes.
+std::map<std::string, std::string> logfmt_fields(const std::string& line) {
+  std::map<std::string, std::string> fields;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    const std::size_t eq = line.find('=', i);
+    if (eq == std::string::npos) break;
+    const std::string key = line.substr(i, eq - i);
+    std::string value;
+    i = eq + 1;
+    if (i < line.size() && line[i] == '"') {
+      for (++i; i < line.size() && line[i] != '"'; ++i) {
+        if (line[i] == '\\' && i + 1 < line.size()) ++i;
+        value += line[i];
+      }
+      ++i;  // past the closing quote
+    } else {
+      const std::size_t end = std::min(line.find(' ', i), line.size());
+      value = line.substr(i, end - i);
+      i = end;
+    }
+    fields[key] = value;
+  }
+  return fields;
+}
+
+constexpr std::array<const char*, 4> kBackendOrder = {"lsm", "fentry", "kprobe", "tracepoint"};
+
 // Each hook attached with exactly one backend: the forced one, or under auto the one
-// $SLE_EXPECT_BACKEND names (when set).
-void expect_attached(const Samples& samples) {
+// $SLE_EXPECT_BACKEND names (when set). The exporter's log says so too; under auto it also says
+// where auto ended: every backend before the attached one (in the order lsm, fentry, kprobe,
+// tracepoint) logged why it was not usable, and none after it was tried.
+void expect_attached(const Samples& samples, const std::string& log) {
   const char* expect_env = std::getenv("SLE_EXPECT_BACKEND");
   const std::string expected = backend() != "auto" ? backend() : expect_env ? expect_env : "";
+  // From the log: hook -> backends it attached with; hook -> backend -> why it was not usable.
+  std::map<std::string, std::vector<std::string>> attached_in_log;
+  std::map<std::string, std::map<std::string, std::string>> not_usable;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    auto f = logfmt_fields(line);
+    if (f["msg"] == "Attached hook") attached_in_log[f["hook"]].push_back(f["backend"]);
+    if (f["msg"] == "Backend not usable for hook")
+      not_usable[f["hook"]][f["backend"]] = f["reason"];
+  }
   for (const char* hook : kHooks) {
     std::vector<std::string> attached;
-    for (const char* b : {"lsm", "fentry", "kprobe", "tracepoint"}) {
+    for (const char* b : kBackendOrder) {
       if (value(samples, "socket_lsm_exporter_hook_attached", {{"hook", hook}, {"backend", b}}) == 1)
         attached.emplace_back(b);
     }
@@ -91,7 +136,33 @@ void expect_attached(const Samples& samples) {
     if (!expected.empty()) {
       EXPECT_EQ(attached[0], expected) << hook;
     }
-    std::cout << "hook " << hook << " attached with " << attached[0] << "\n";
+    EXPECT_EQ(attached_in_log[hook], attached)
+        << "hook " << hook << ": want exactly one msg=\"Attached hook\" hook=" << hook
+        << " backend=" << attached[0] << " in the log:\n"
+        << log;
+    std::string tried;
+    if (backend() == "auto") {
+      std::map<std::string, std::string> want_failed;  // the backends before the attached one
+      for (const char* b : kBackendOrder) {
+        if (attached[0] == b) break;
+        want_failed[b] = "";
+      }
+      std::map<std::string, std::string>& failed = not_usable[hook];
+      for (const auto& [b, reason] : want_failed)
+        EXPECT_TRUE(failed.count(b))
+            << "hook " << hook << " attached with " << attached[0]
+            << " but the log has no msg=\"Backend not usable for hook\" hook=" << hook
+            << " backend=" << b << ":\n"
+            << log;
+      for (const auto& [b, reason] : failed)
+        EXPECT_TRUE(want_failed.count(b))
+            << "hook " << hook << " attached with " << attached[0] << ", yet " << b
+            << " (not before it) was tried: " << reason;
+      for (const char* b : kBackendOrder)
+        if (failed.count(b)) tried += std::string(" ") + b + ": " + failed[b] + ";";
+    }
+    std::cout << "hook " << hook << " attached with " << attached[0]
+              << (tried.empty() ? "" : " (not usable:" + tried + ")") << "\n";
   }
 }
 
@@ -134,7 +205,7 @@ TEST_F(ExporterTest, CountsEveryHookExactlyPerSeries) {
   for (const auto& [key, count] : actual)
     EXPECT_TRUE(expected.count(key)) << "unexpected series " << key << " = " << count;
   expect_invariant(samples);
-  expect_attached(samples);
+  expect_attached(samples, exporter.log());
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
@@ -220,26 +291,32 @@ TEST_F(ExporterTest, ServesALandingPageAnd404) {
 class StopSignalTest : public ExporterTest, public ::testing::WithParamInterface<int> {};
 
 TEST_P(StopSignalTest, DetachesEveryProgramAndExitsZero) {
-  const auto ours = [] {
-    int n = 0;
-    for (const auto& name : loaded_program_names())
-      for (const char* prefix : {"tp_sys_enter_", "lsm_socket_", "fentry_socket_", "kprobe_socket_"})
-        if (name.rfind(prefix, 0) == 0) ++n;
-    return n;
-  };
-  const int before = ours();
+  std::set<std::uint32_t> before;
+  for (const LoadedProgram& p : loaded_programs()) before.insert(p.id);
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
   ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
-  EXPECT_GT(ours(), before);
+  // The exporter's programs: loaded since `before` and held by its process (through a program or
+  // link fd), so whatever else loads or unloads programs meanwhile does not count.
+  const std::set<std::uint32_t> held = program_ids_held_by(exporter.pid());
+  std::map<std::uint32_t, std::string> ours;  // id -> name
+  for (const LoadedProgram& p : loaded_programs())
+    if (!before.count(p.id) && held.count(p.id)) ours[p.id] = p.name;
+  EXPECT_GE(ours.size(), kHooks.size()) << "at least one program per hook";
   EXPECT_EQ(exporter.stop(GetParam()), 0) << exporter.log();
-  // Program release is asynchronous (RCU): give the kernel a moment.
-  int after = ours();
-  for (int i = 0; i < 50 && after != before; ++i) {
+  // Program release is asynchronous (RCU): give the kernel up to 5 s.
+  const auto left = [&ours] {
+    std::string names;
+    for (const LoadedProgram& p : loaded_programs())
+      if (ours.count(p.id)) names += " " + std::to_string(p.id) + ":" + p.name;
+    return names;
+  };
+  std::string still_loaded = left();
+  for (int i = 0; i < 50 && !still_loaded.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    after = ours();
+    still_loaded = left();
   }
-  EXPECT_EQ(after, before);
+  EXPECT_EQ(still_loaded, "") << "the exporter's programs still loaded after it stopped";
 }
 
 INSTANTIATE_TEST_SUITE_P(SigtermAndSigint, StopSignalTest, ::testing::Values(SIGTERM, SIGINT));

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -59,22 +60,31 @@ ExporterProcess::ExporterProcess(std::uint16_t port, const std::vector<std::stri
                                  const std::function<bool()>& ready,
                                  const std::vector<std::string>& env)
     : log_path_(write_temp_file("", ".log")) {
+  // Everything the child needs is built here: after fork() it only opens, dups and execs.
   std::vector<std::string> argv_s = {exporter_path()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<std::string> env_s;
   for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
-  env_s.insert(env_s.end(), env.begin(), env.end());
+  for (const std::string& entry : env) {
+    // NAME=value replaces NAME (getenv() would find the first of two entries).
+    const std::string prefix = entry.substr(0, entry.find('=')) + "=";
+    std::erase_if(env_s, [&](const std::string& e) { return e.starts_with(prefix); });
+    env_s.push_back(entry);
+  }
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const char* const log_path = log_path_.c_str();
   pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
   if (pid_ == 0) {
-    const int log = ::open(log_path_.c_str(), O_WRONLY | O_TRUNC);
+    const int log = ::open(log_path, O_WRONLY | O_TRUNC);
     ::dup2(log, STDERR_FILENO);
     ::dup2(log, STDOUT_FILENO);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    if (log > STDERR_FILENO) ::close(log);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
@@ -134,22 +144,32 @@ TestCgroup::TestCgroup() {
 TestCgroup::~TestCgroup() { ::rmdir(dir_.c_str()); }
 
 std::string TestCgroup::run(const std::function<std::string()>& fn) const {
+  // Opened before fork(): the child joins by writing "0" (the writing process itself) to it.
+  const std::string procs_path = dir_ + "/cgroup.procs";
+  const int procs = ::open(procs_path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (procs < 0) return "cannot open " + procs_path + ": " + std::strerror(errno);
   int pipefd[2];
-  if (::pipe(pipefd) != 0) return "pipe failed";
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) {
+    ::close(procs);
+    return "pipe failed";
+  }
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(pipefd[0]);
     std::string msg;
-    std::ofstream procs(dir_ + "/cgroup.procs");
-    procs << "0" << std::flush;  // "0": the writing process itself
-    if (!procs)
-      msg = "cannot join " + dir_;
+    if (::write(procs, "0", 1) != 1)
+      msg = "cannot join " + dir_ + ": " + std::strerror(errno);
     else
       msg = fn();
     ::write(pipefd[1], msg.data(), msg.size());
     ::_exit(0);
   }
+  ::close(procs);
   ::close(pipefd[1]);
+  if (pid < 0) {
+    ::close(pipefd[0]);
+    return "fork failed";
+  }
   std::string msg;
   char buf[512];
   for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;) msg.append(buf, static_cast<std::size_t>(n));
@@ -160,17 +180,30 @@ std::string TestCgroup::run(const std::function<std::string()>& fn) const {
   return msg;
 }
 
-std::vector<std::string> loaded_program_names() {
-  std::vector<std::string> names;
+std::vector<LoadedProgram> loaded_programs() {
+  std::vector<LoadedProgram> programs;
   for (__u32 id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
     const int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
+    if (fd < 0) continue;  // unloaded meanwhile
     bpf_prog_info info{};
     __u32 len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) names.emplace_back(info.name);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) programs.push_back({id, info.name});
     ::close(fd);
   }
-  return names;
+  return programs;
+}
+
+std::set<std::uint32_t> program_ids_held_by(pid_t pid) {
+  std::set<std::uint32_t> ids;
+  const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);)
+      if (line.starts_with("prog_id:"))
+        ids.insert(static_cast<std::uint32_t>(std::stoul(line.substr(8))));
+  }
+  return ids;
 }
 
 }  // namespace sle::test

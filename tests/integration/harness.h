@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,8 @@ class ExporterProcess {
   // Throws std::runtime_error (with the exporter's log) when it exits or does not answer in time.
   ExporterProcess(std::uint16_t port, const std::vector<std::string>& args);
   // The same, but serving means `ready()` returns true (with basic auth or TLS a plain GET
-  // /metrics never gets 200); `env` adds NAME=value entries to the exporter's environment.
+  // /metrics never gets 200); `env` sets NAME=value entries in the exporter's environment (an
+  // entry replaces a variable of the same name the test's environment has).
   ExporterProcess(std::uint16_t port, const std::vector<std::string>& args,
                   const std::function<bool()>& ready, const std::vector<std::string>& env = {});
   ~ExporterProcess();  // SIGKILL if still running
@@ -32,6 +34,7 @@ class ExporterProcess {
   // Sends `sig` (SIGTERM by default), then waits; returns the exit code (or 128+signal).
   int stop(int sig = 15);
   std::string log() const;
+  pid_t pid() const { return pid_; }  // -1 once stopped
 
  private:
   pid_t pid_ = -1;
@@ -58,7 +61,17 @@ class TestCgroup {
   std::string path_;
 };
 
-// Names of the BPF programs loaded in the kernel right now.
-std::vector<std::string> loaded_program_names();
+// A BPF program loaded in the kernel.
+struct LoadedProgram {
+  std::uint32_t id;
+  std::string name;
+};
+
+// The BPF programs loaded in the kernel right now.
+std::vector<LoadedProgram> loaded_programs();
+
+// The ids of the BPF programs process `pid` refers to through its file descriptors (program and
+// link fds, from /proc/PID/fdinfo).
+std::set<std::uint32_t> program_ids_held_by(pid_t pid);
 
 }  // namespace sle::test

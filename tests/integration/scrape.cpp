@@ -3,8 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <sstream>
 #include <stdexcept>
 
@@ -19,6 +21,11 @@ std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path,
                                      const std::vector<std::string>& request_headers) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // A hung exporter fails the test instead of hanging it: connect, write and every read time
+  // out (a timed-out exchange is no answer).
+  const timeval timeout{kHttpTimeoutSeconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
@@ -36,7 +43,19 @@ std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path
   }
   std::string raw;
   char buf[65536];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      raw.append(buf, static_cast<std::size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {  // timed out
+      ::close(fd);
+      return std::nullopt;
+    } else {
+      break;  // end of stream (or a reset: what came before it is the answer)
+    }
+  }
   ::close(fd);
   const auto header_end = raw.find("\r\n\r\n");
   if (header_end == std::string::npos) return std::nullopt;

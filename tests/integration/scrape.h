@@ -17,7 +17,10 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // every header, names in lower case
 };
 
-// nullopt when nothing answers on the port.
+// Seconds http_get() waits for connect, write and each read before giving up.
+inline constexpr int kHttpTimeoutSeconds = 10;
+
+// nullopt when nothing answers on the port, or the answer does not come in time.
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path);
 // The same with extra request header lines ("Authorization: Basic ...").
 std::optional<HttpResponse> http_get(std::uint16_t port, const std::string& path,

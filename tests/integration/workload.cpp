@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <stdexcept>
 
@@ -114,8 +115,9 @@ std::vector<Step> steps(const Ports& p) {
       {"create", sock("netlink", "dgram", "sock_diag")},
       // Flags are not part of the type; protocol given explicitly.
       {"create", udp4, 5},
-      // Outcomes stay the kernel's: a port in use is EADDRINUSE, a privileged port without
-      // CAP_NET_BIND_SERVICE is EACCES.
+      // Outcomes stay the kernel's: a port in use is EADDRINUSE; without CAP_NET_BIND_SERVICE a
+      // privileged port is EACCES (or, where the exact port is not privileged, EADDRINUSE
+      // again): either way a bind call with the same labels.
       {"create", tcp4},
       {"bind", with(tcp4, {{"port", exact}})},
       {"create", tcp4},
@@ -165,6 +167,22 @@ void drop_net_bind_service() {
   must(::syscall(SYS_capset, &header, data) == 0, "capset");
 }
 
+// The lowest port a bind needs no CAP_NET_BIND_SERVICE for (net.ipv4.ip_unprivileged_port_start
+// of this network namespace: 1024 by default, 0 in some container setups).
+int unprivileged_port_start() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+  int start = 1024;
+  if (!(in >> start)) return 1024;  // before Linux 4.11: fixed at 1024
+  return start;
+}
+
+// Throws unless a call's result `rc` and the errno it left `err` are a failure with `expected`.
+void must_fail_with(int rc, int err, int expected, const std::string& what) {
+  if (rc == -1 && err == expected) return;
+  throw std::runtime_error(what + ": got " +
+                           (rc == -1 ? std::string(std::strerror(err)) : "success"));
+}
+
 bool port_free(int family, int type, std::uint16_t port) {
   const int fd = ::socket(family, type, 0);
   bool ok;
@@ -193,7 +211,9 @@ std::uint16_t free_port(std::uint16_t first, std::uint16_t last) {
 }  // namespace
 
 Ports find_free_ports() {
-  return {free_port(1000, 1023), free_port(20000, 30000), free_port(50000, 60000)};
+  // The dynamic port above the default ephemeral range (32768-60999), where an outgoing
+  // connection could take it meanwhile.
+  return {free_port(1000, 1023), free_port(20000, 30000), free_port(61000, 65535)};
 }
 
 std::string series_key(const std::string& name, const Labels& labels) {
@@ -283,10 +303,21 @@ std::string run_workload(const Ports& p) try {
        "bind to a port in use must fail with EADDRINUSE");
   drop_net_bind_service();
   const Fd unpriv(::socket(AF_INET, SOCK_STREAM, 0), "socket inet unprivileged");
-  must(::bind(unpriv.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr) ==
-               -1 &&
-           errno == EACCES,
-       "bind to a privileged port without CAP_NET_BIND_SERVICE must fail with EACCES");
+  const int start = unprivileged_port_start();
+  const int rc =
+      ::bind(unpriv.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr);
+  const int err = errno;
+  const std::string port_and_sysctl = "port " + std::to_string(p.exact) +
+                                      " (net.ipv4.ip_unprivileged_port_start=" +
+                                      std::to_string(start) + ")";
+  if (p.exact < start)
+    must_fail_with(rc, err, EACCES,
+                   "bind to privileged " + port_and_sysctl +
+                       " without CAP_NET_BIND_SERVICE must fail with EACCES");
+  else
+    must_fail_with(rc, err, EADDRINUSE,
+                   "bind to unprivileged " + port_and_sysctl +
+                       " in use, without CAP_NET_BIND_SERVICE, must fail with EADDRINUSE");
   return "";
 } catch (const std::exception& e) {
   return e.what();
