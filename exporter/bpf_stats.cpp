@@ -22,14 +22,20 @@ bool bpf_stats_sysctl_enabled() {
 
 std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks) {
   using prometheus::MetricType;
-  prometheus::MetricFamily seconds{"socket_lsm_exporter_bpf_run_seconds_total",
-                                   "Time the kernel spent running the program (needs BPF stats on).",
-                                   MetricType::Counter, {}};
+  prometheus::MetricFamily seconds{
+      "socket_lsm_exporter_bpf_run_seconds_total",
+      "Time the kernel spent running the program (needs BPF stats on).",
+      MetricType::Counter,
+      {}};
   prometheus::MetricFamily runs{"socket_lsm_exporter_bpf_runs_total",
-                                "Runs of the program (needs BPF stats on).", MetricType::Counter, {}};
-  prometheus::MetricFamily misses{"socket_lsm_exporter_bpf_recursion_misses_total",
-                                  "Runs skipped because the program was already running on the CPU.",
-                                  MetricType::Counter, {}};
+                                "Runs of the program (needs BPF stats on).",
+                                MetricType::Counter,
+                                {}};
+  prometheus::MetricFamily misses{
+      "socket_lsm_exporter_bpf_recursion_misses_total",
+      "Runs skipped because the program was already running on the CPU.",
+      MetricType::Counter,
+      {}};
   for (const HookSpec& hs : kHooks) {
     const HookObject* object = hooks.object(hs.hook);
     if (!object) continue;

@@ -54,9 +54,12 @@ std::vector<MetricFamily> hook_families(const Snapshot& snap) {
     std::map<LabelSet, double> series;
     for (const auto& [key, count] : h.entries)
       series[series_labels(key, h.label_mask, snap.cgroup_paths)] += static_cast<double>(count);
-    MetricFamily f{"socket_lsm_" + std::string(hs.name) + "_total", std::string(hs.help),
-                   MetricType::Counter, {}};
-    for (auto& [labels, value] : series) f.metric.push_back(sample(labels, value, MetricType::Counter));
+    MetricFamily f{"socket_lsm_" + std::string(hs.name) + "_total",
+                   std::string(hs.help),
+                   MetricType::Counter,
+                   {}};
+    for (auto& [labels, value] : series)
+      f.metric.push_back(sample(labels, value, MetricType::Counter));
     out.push_back(std::move(f));
   }
   return out;
@@ -78,10 +81,9 @@ std::vector<MetricFamily> Collector::Collect() const {
                            "Hook calls not counted in a labelled series because the map was full.",
                            MetricType::Counter, *snap,
                            [](const HookSnapshot& h) { return static_cast<double>(h.overflow); }));
-    out.push_back(per_hook("socket_lsm_exporter_map_entries", "Entries in the hook's map.",
-                           MetricType::Gauge, *snap, [](const HookSnapshot& h) {
-                             return static_cast<double>(h.entries.size());
-                           }));
+    out.push_back(per_hook(
+        "socket_lsm_exporter_map_entries", "Entries in the hook's map.", MetricType::Gauge, *snap,
+        [](const HookSnapshot& h) { return static_cast<double>(h.entries.size()); }));
     out.push_back(per_hook("socket_lsm_exporter_map_capacity", "Capacity of the hook's map.",
                            MetricType::Gauge, *snap,
                            [](const HookSnapshot& h) { return static_cast<double>(h.capacity); }));
@@ -109,12 +111,13 @@ std::vector<MetricFamily> Collector::Collect() const {
     }
   }
   out.push_back(std::move(attached));
-  out.push_back(single("socket_lsm_exporter_build_info",
-                       "A metric with a constant 1 labelled by version, revision and libbpf version.",
-                       MetricType::Gauge, 1,
-                       {{"libbpf_version", libbpf_version()},
-                        {"revision", SLE_REVISION},
-                        {"version", SLE_VERSION}}));
+  out.push_back(
+      single("socket_lsm_exporter_build_info",
+             "A metric with a constant 1 labelled by version, revision and libbpf version.",
+             MetricType::Gauge, 1,
+             {{"libbpf_version", libbpf_version()},
+              {"revision", SLE_REVISION},
+              {"version", SLE_VERSION}}));
   if (stats_held_ || bpf_stats_sysctl_enabled()) {
     for (auto& f : bpf_stats_families(hooks_)) out.push_back(std::move(f));
   }

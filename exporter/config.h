@@ -39,7 +39,7 @@ struct Config {
   std::string listen_address = ":10142";
   std::string telemetry_path = "/metrics";
   std::string web_config_file;        // empty = none
-  bool bpf_stats = false;              // turn on kernel BPF run-time stats (BPF_ENABLE_STATS)
+  bool bpf_stats = false;             // turn on kernel BPF run-time stats (BPF_ENABLE_STATS)
   std::string backend = "auto";       // auto|lsm|fentry|kprobe|tracepoint
   std::string log_level = "info";     // debug|info|warn|error
   std::string log_format = "logfmt";  // logfmt|json

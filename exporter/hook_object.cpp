@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 // The skeletons are generated C; their types name these.
@@ -20,8 +20,8 @@ extern "C" {
 #include "connect.skel.h"
 #include "create.skel.h"
 #include "listen.skel.h"
-#include "setsockopt.skel.h"
 #include "logging.h"
+#include "setsockopt.skel.h"
 
 namespace sle {
 
@@ -43,8 +43,7 @@ struct SkeletonOps {
   __u64* (*self_test_hits)(void*);
 };
 
-template <typename S, S* (*Open)(const bpf_object_open_opts*), int (*Load)(S*),
-          void (*Destroy)(S*)>
+template <typename S, S* (*Open)(const bpf_object_open_opts*), int (*Load)(S*), void (*Destroy)(S*)>
 constexpr SkeletonOps make_ops() {
   return {
       [](const bpf_object_open_opts* opts) -> void* { return Open(opts); },
@@ -123,8 +122,8 @@ std::unique_ptr<HookObject> HookObject::load(Hook hook, Backend backend,
   *s.ops.config(s.skel) = settings.config;
   std::memcpy(s.ops.exact_ports(s.skel), settings.exact_ports.data(),
               sizeof(__u64) * settings.exact_ports.size());
-  if (const int err = bpf_map__set_max_entries(find_map(s.object(), "counts"),
-                                               settings.max_entries))
+  if (const int err =
+          bpf_map__set_max_entries(find_map(s.object(), "counts"), settings.max_entries))
     throw BpfError("setting the map capacity of " + what, -err);
 
   int selected = 0;
@@ -149,9 +148,9 @@ void HookObject::attach() {
     if (!link) {
       const int err = errno;
       links_.clear();
-      throw BpfError("attaching " + std::string(bpf_program__name(prog)) + " of " +
-                         describe(hook_, backend_),
-                     err);
+      throw BpfError(
+          "attaching " + std::string(bpf_program__name(prog)) + " of " + describe(hook_, backend_),
+          err);
     }
     links_.emplace_back(link, &bpf_link__destroy);
   }
@@ -167,7 +166,8 @@ std::vector<HookObject::Program> HookObject::programs() const {
   std::vector<Program> out;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, skel_->object()) {
-    if (bpf_program__autoload(prog)) out.push_back({bpf_program__name(prog), bpf_program__fd(prog)});
+    if (bpf_program__autoload(prog))
+      out.push_back({bpf_program__name(prog), bpf_program__fd(prog)});
   }
   return out;
 }

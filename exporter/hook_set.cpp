@@ -60,9 +60,8 @@ HookSet HookSet::attach(const Config& config) {
         log::info("Attached hook", {{"hook", hs.name}, {"backend", backend_name(backend)}});
         break;
       } catch (const BpfError& e) {
-        log::info("Backend not usable for hook", {{"hook", hs.name},
-                                                  {"backend", backend_name(backend)},
-                                                  {"reason", e.what()}});
+        log::info("Backend not usable for hook",
+                  {{"hook", hs.name}, {"backend", backend_name(backend)}, {"reason", e.what()}});
         reasons += std::string(reasons.empty() ? "" : "; ") + std::string(backend_name(backend)) +
                    ": " + e.what();
       }

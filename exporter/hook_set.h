@@ -22,7 +22,9 @@ class HookSet {
   static HookSet attach(const Config& config);
 
   // nullptr for a disabled hook.
-  const HookObject* object(Hook hook) const { return objects_[static_cast<std::size_t>(hook)].get(); }
+  const HookObject* object(Hook hook) const {
+    return objects_[static_cast<std::size_t>(hook)].get();
+  }
 
  private:
   std::array<std::unique_ptr<HookObject>, kHookCount> objects_;

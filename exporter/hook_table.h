@@ -17,21 +17,20 @@ enum class Hook : std::uint8_t { create, bind, connect, listen, accept, setsocko
 inline constexpr std::size_t kHookCount = 6;
 
 inline constexpr std::array<std::string_view, SLE_LABEL_COUNT> kLabelNames = {
-    "family", "type",   "protocol", "port",    "peer",
-    "level",  "optname", "cgroup",  "pod_uid", "container_id"};
+    "family", "type",    "protocol", "port",    "peer",
+    "level",  "optname", "cgroup",   "pod_uid", "container_id"};
 
 constexpr std::uint32_t label_bit(sle_label l) { return SLE_LABEL_BIT(l); }
 
 inline constexpr std::uint32_t kCgroupLabels = SLE_CGROUP_LABELS;
-inline constexpr std::uint32_t kSocketLabels = label_bit(SLE_LABEL_FAMILY) |
-                                               label_bit(SLE_LABEL_TYPE) |
-                                               label_bit(SLE_LABEL_PROTOCOL);
+inline constexpr std::uint32_t kSocketLabels =
+    label_bit(SLE_LABEL_FAMILY) | label_bit(SLE_LABEL_TYPE) | label_bit(SLE_LABEL_PROTOCOL);
 
 struct HookSpec {
   Hook hook;
-  std::string_view name;    // as in metric names, config keys and the hook label
-  std::uint32_t labels;     // labels this hook can carry (and carries by default)
-  std::string_view help;    // HELP text of socket_lsm_<name>_total
+  std::string_view name;  // as in metric names, config keys and the hook label
+  std::uint32_t labels;   // labels this hook can carry (and carries by default)
+  std::string_view help;  // HELP text of socket_lsm_<name>_total
 };
 
 inline constexpr std::array<HookSpec, kHookCount> kHooks = {{

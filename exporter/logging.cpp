@@ -25,11 +25,21 @@ void append_escaped(std::string& out, std::string_view v) {
   static constexpr char kHex[] = "0123456789abcdef";
   for (const char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";
@@ -66,10 +76,14 @@ void append_field(std::string& out, std::string_view key, std::string_view value
 std::string_view level_name(spdlog::level::level_enum level) {
   switch (level) {
     case spdlog::level::trace:
-    case spdlog::level::debug: return "debug";
-    case spdlog::level::info: return "info";
-    case spdlog::level::warn: return "warn";
-    default: return "error";
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    default:
+      return "error";
   }
 }
 
@@ -77,9 +91,8 @@ std::string_view level_name(spdlog::level::level_enum level) {
 class StructuredFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        msg.time.time_since_epoch())
-                        .count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
     const std::time_t secs = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
@@ -90,8 +103,7 @@ class StructuredFormatter final : public spdlog::formatter {
         std::string(ts, n) + fmt::format(".{:03d}Z", static_cast<int>(ms % 1000));
     const std::string_view level = level_name(msg.level);
     if (g_json) {
-      line = "{\"ts\":\"" + stamp + "\",\"level\":\"" + std::string(level) +
-             "\"";
+      line = "{\"ts\":\"" + stamp + "\",\"level\":\"" + std::string(level) + "\"";
       line.append(msg.payload.data(), msg.payload.size());
       line += "}\n";
     } else {
@@ -108,8 +120,8 @@ class StructuredFormatter final : public spdlog::formatter {
 
 spdlog::logger& logger() {
   static const std::shared_ptr<spdlog::logger> instance = [] {
-    auto l = std::make_shared<spdlog::logger>("sle",
-                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto l =
+        std::make_shared<spdlog::logger>("sle", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     l->set_formatter(std::make_unique<StructuredFormatter>());
     l->set_level(spdlog::level::info);
     l->flush_on(spdlog::level::debug);

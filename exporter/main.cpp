@@ -4,12 +4,11 @@
 // Exit codes: 0 clean stop, --version, --config.check success; 1 the kernel side could not be set
 // up (a hook could not attach, a filesystem could not be mounted, the port is taken); 2 bad flags
 // or config. Errors are reported once, with what was being done, and nothing is left loaded.
+#include <bpf/libbpf.h>
 #include <signal.h>
 
 #include <iostream>
 #include <memory>
-
-#include <bpf/libbpf.h>
 
 #include "bpf_stats.h"
 #include "cli.h"
@@ -42,7 +41,6 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-
   const sle::HookSet hooks = sle::HookSet::attach(config);
   std::optional<sle::StatsEnabler> stats;
   if (config.bpf_stats) {
@@ -57,8 +55,8 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   {
     const sle::HttpServer server(config.listen_address, config.telemetry_path, collector,
                                  web_config);
-    sle::log::info("Listening", {{"address", config.listen_address},
-                                 {"telemetry_path", config.telemetry_path}});
+    sle::log::info("Listening",
+                   {{"address", config.listen_address}, {"telemetry_path", config.telemetry_path}});
     int sig = 0;
     sigwait(&stop_signals, &sig);
     sle::log::info("Stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});

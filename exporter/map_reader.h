@@ -21,7 +21,8 @@ struct MapReadStats {
 };
 
 // Throws BpfError when the map cannot be read.
-std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity, MapReadStats* stats = nullptr);
+std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity,
+                                    MapReadStats* stats = nullptr);
 std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd);
 
 // Key-by-key iteration only; what read_counts() falls back to (exposed for tests).

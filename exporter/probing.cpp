@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "mounts.h"

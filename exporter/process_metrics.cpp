@@ -44,11 +44,11 @@ std::vector<prometheus::MetricFamily> process_metrics() {
   if (f.size() < 22) return out;
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  out.push_back(gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                      (std::stod(f[11]) + std::stod(f[12])) / ticks,
-                      prometheus::MetricType::Counter));
-  out.push_back(gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                      std::stod(f[20])));
+  out.push_back(
+      gauge("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+            (std::stod(f[11]) + std::stod(f[12])) / ticks, prometheus::MetricType::Counter));
+  out.push_back(
+      gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", std::stod(f[20])));
   out.push_back(gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
                       std::stod(f[21]) * page));
   out.push_back(gauge("process_start_time_seconds",

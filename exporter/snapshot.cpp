@@ -22,8 +22,7 @@ HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
   return s;
 }
 
-SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config,
-                               CgroupResolver* resolver)
+SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config, CgroupResolver* resolver)
     : hooks_(hooks), resolver_(resolver), interval_(config.read_interval) {
   for (std::size_t i = 0; i < kHookCount; ++i) label_masks_[i] = config.hooks[i].label_mask;
 }

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
       {"setsockopt", "setsockopt(SO_REUSEADDR)",
        [&](int n) {
          const int one = 1;
-         for (int i = 0; i < n; ++i) ::setsockopt(udp.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+         for (int i = 0; i < n; ++i)
+           ::setsockopt(udp.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
        }},
       {"create", "socket(AF_INET, SOCK_DGRAM)+close",
        [](int n) {

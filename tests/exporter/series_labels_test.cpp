@@ -69,9 +69,9 @@ TEST(SeriesLabels, CgroupPathGivesPodAndContainer) {
       "/kubepods.slice/kubepods-besteffort.slice/"
       "kubepods-besteffort-pod0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0.slice/cri-containerd-" +
       id + ".scope";
-  EXPECT_EQ(render(series_labels(k, kCgroupLabels, {{7, path}})),
-            "cgroup=" + path + " pod_uid=0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 container_id=" + id +
-                " ");
+  EXPECT_EQ(
+      render(series_labels(k, kCgroupLabels, {{7, path}})),
+      "cgroup=" + path + " pod_uid=0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 container_id=" + id + " ");
 }
 
 }  // namespace

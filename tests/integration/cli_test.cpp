@@ -22,19 +22,22 @@ Result run(const std::string& args) {
   FILE* p = ::popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
+  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
+    out.append(buf.data(), n);
   const int status = ::pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 TEST(Cli, ConfigCheckAcceptsTheDefaultConfig) {
-  const Result r = run("--config.check --config.file=" SLE_SOURCE_DIR "/config/socket-lsm-exporter.yaml");
+  const Result r =
+      run("--config.check --config.file=" SLE_SOURCE_DIR "/config/socket-lsm-exporter.yaml");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(r.output, "config OK: " SLE_SOURCE_DIR "/config/socket-lsm-exporter.yaml\n");
 }
 
 TEST(Cli, BadConfigExitsTwoNamingFileLineAndKey) {
-  const std::string file = write_temp_file("hooks:\n  bind:\n    labels: [family, peer]\n", ".yaml");
+  const std::string file =
+      write_temp_file("hooks:\n  bind:\n    labels: [family, peer]\n", ".yaml");
   const Result r = run("--config.file=" + file);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.output, "socket_lsm_exporter: " + file +

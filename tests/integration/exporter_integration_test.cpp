@@ -35,8 +35,8 @@ std::string backend() {
 }
 
 std::string config_yaml(std::uint16_t port, const std::string& extra = "") {
-  return "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
-         "\"\n" + extra;
+  return "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n" +
+         extra;
 }
 
 using Samples = std::map<std::string, Sample>;
@@ -73,10 +73,11 @@ void expect_invariant(const Samples& samples) {
     double labelled = 0;
     for (const auto& [key, s] : samples)
       if (s.name == std::string("socket_lsm_") + hook + "_total") labelled += s.value;
-    const double overflow = value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}});
+    const double overflow =
+        value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}});
     const double calls = value(samples, "socket_lsm_hook_calls_total", {{"hook", hook}});
-    EXPECT_EQ(labelled + overflow, calls) << "hook " << hook << ": labelled " << labelled
-                                          << " + overflow " << overflow;
+    EXPECT_EQ(labelled + overflow, calls)
+        << "hook " << hook << ": labelled " << labelled << " + overflow " << overflow;
   }
 }
 
@@ -129,7 +130,8 @@ void expect_attached(const Samples& samples, const std::string& log) {
   for (const char* hook : kHooks) {
     std::vector<std::string> attached;
     for (const char* b : kBackendOrder) {
-      if (value(samples, "socket_lsm_exporter_hook_attached", {{"hook", hook}, {"backend", b}}) == 1)
+      if (value(samples, "socket_lsm_exporter_hook_attached", {{"hook", hook}, {"backend", b}}) ==
+          1)
         attached.emplace_back(b);
     }
     ASSERT_EQ(attached.size(), 1u) << hook;
@@ -221,7 +223,8 @@ TEST_F(ExporterTest, CountsOverflowWhenMapsAreFullAndKeepsTheInvariant) {
   const Samples samples = scrape(port);
   for (const char* hook : kHooks) {
     // The workload alone makes at least three distinct keys per hook.
-    EXPECT_GT(value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}}), 0) << hook;
+    EXPECT_GT(value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}}), 0)
+        << hook;
     EXPECT_EQ(value(samples, "socket_lsm_exporter_map_capacity", {{"hook", hook}}), 2) << hook;
     EXPECT_EQ(value(samples, "socket_lsm_exporter_map_entries", {{"hook", hook}}), 2) << hook;
   }
@@ -250,8 +253,7 @@ TEST_F(ExporterTest, PromtoolFindsNoProblemInAScrape) {
 
 TEST_F(ExporterTest, ExportsBpfRunStatsWhenAskedTo) {
   const std::uint16_t port = free_listen_port();
-  const std::string config =
-      write_temp_file(config_yaml(port, "bpf:\n  stats: true\n"), ".yaml");
+  const std::string config = write_temp_file(config_yaml(port, "bpf:\n  stats: true\n"), ".yaml");
   ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
   const TestCgroup cgroup;
   const Ports ports = find_free_ports();

@@ -2,10 +2,10 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,11 +172,13 @@ std::string TestCgroup::run(const std::function<std::string()>& fn) const {
   }
   std::string msg;
   char buf[512];
-  for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;) msg.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;)
+    msg.append(buf, static_cast<std::size_t>(n));
   ::close(pipefd[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) msg += " (child status " + std::to_string(status) + ")";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    msg += " (child status " + std::to_string(status) + ")";
   return msg;
 }
 

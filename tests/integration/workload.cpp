@@ -204,8 +204,7 @@ std::uint16_t free_port(std::uint16_t first, std::uint16_t last) {
         port_free(AF_INET6, SOCK_STREAM, p))
       return p;
   }
-  throw std::runtime_error("no free port in " + std::to_string(first) + "-" +
-                           std::to_string(last));
+  throw std::runtime_error("no free port in " + std::to_string(first) + "-" + std::to_string(last));
 }
 
 }  // namespace
@@ -298,18 +297,19 @@ std::string run_workload(const Ports& p) try {
   // Denials.
   const Fd busy(::socket(AF_INET, SOCK_STREAM, 0), "socket inet busy");
   const sockaddr_in exact_addr = in4("127.0.0.1", p.exact);
-  must(::bind(busy.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr) == -1 &&
-           errno == EADDRINUSE,
-       "bind to a port in use must fail with EADDRINUSE");
+  must(
+      ::bind(busy.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr) == -1 &&
+          errno == EADDRINUSE,
+      "bind to a port in use must fail with EADDRINUSE");
   drop_net_bind_service();
   const Fd unpriv(::socket(AF_INET, SOCK_STREAM, 0), "socket inet unprivileged");
   const int start = unprivileged_port_start();
   const int rc =
       ::bind(unpriv.get(), reinterpret_cast<const sockaddr*>(&exact_addr), sizeof exact_addr);
   const int err = errno;
-  const std::string port_and_sysctl = "port " + std::to_string(p.exact) +
-                                      " (net.ipv4.ip_unprivileged_port_start=" +
-                                      std::to_string(start) + ")";
+  const std::string port_and_sysctl =
+      "port " + std::to_string(p.exact) +
+      " (net.ipv4.ip_unprivileged_port_start=" + std::to_string(start) + ")";
   if (p.exact < start)
     must_fail_with(rc, err, EACCES,
                    "bind to privileged " + port_and_sysctl +
