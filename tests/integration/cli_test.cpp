@@ -18,14 +18,8 @@ struct Result {
 };
 
 Result run(const std::string& args) {
-  const std::string cmd = exporter_path() + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
-    out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  const CommandOutput out = run_command(exporter_path() + " " + args);
+  return {out.code, out.text};
 }
 
 TEST(Cli, ConfigCheckAcceptsTheDefaultConfig) {

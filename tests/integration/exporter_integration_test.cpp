@@ -276,6 +276,37 @@ TEST_F(ExporterTest, ExportsBpfRunStatsWhenAskedTo) {
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
+// A backend that auto found unusable, forced: the exporter stops with exit 1 and the same reason.
+TEST_F(ExporterTest, ForcedBackendThatCannotAttachExitsOneWithTheReason) {
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(config_yaml(port), ".yaml");
+  std::string failed_backend, reason;
+  {
+    ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=auto"});
+    EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+    std::istringstream lines(exporter.log());
+    for (std::string line; failed_backend.empty() && std::getline(lines, line);) {
+      auto f = logfmt_fields(line);
+      if (f["msg"] == "Backend not usable for hook" && f["hook"] == "create") {
+        failed_backend = f["backend"];
+        reason = f["reason"];
+      }
+    }
+  }
+  if (failed_backend.empty())
+    GTEST_SKIP() << "SKIPPED: every backend works on this kernel, none can be forced to fail";
+  const CommandOutput out = run_command(exporter_path() + " --config.file=" + config +
+                                        " --bpf.backend=" + failed_backend);
+  EXPECT_EQ(out.code, 1) << out.text;
+  EXPECT_NE(out.text.find("level=error msg=\"Cannot start\" err=\"cannot attach hook create (" +
+                          failed_backend + ": "),
+            std::string::npos)
+      << out.text;
+  EXPECT_NE(out.text.find(reason), std::string::npos) << "reason \"" << reason << "\" in:\n"
+                                                      << out.text;
+  EXPECT_FALSE(http_get(port, "/metrics")) << "nothing may be left serving";
+}
+
 TEST_F(ExporterTest, ServesALandingPageAnd404) {
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -206,6 +207,17 @@ std::set<std::uint32_t> program_ids_held_by(pid_t pid) {
         ids.insert(static_cast<std::uint32_t>(std::stoul(line.substr(8))));
   }
   return ids;
+}
+
+CommandOutput run_command(const std::string& command) {
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) return {};
+  CommandOutput out;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.text.append(buf, n);
+  const int status = ::pclose(p);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
 }
 
 }  // namespace sle::test

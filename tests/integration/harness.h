@@ -61,6 +61,13 @@ class TestCgroup {
   std::string path_;
 };
 
+// Runs a shell command; its exit code (-1 if it did not exit) and its stdout and stderr.
+struct CommandOutput {
+  int code = -1;
+  std::string text;
+};
+CommandOutput run_command(const std::string& command);
+
 // A BPF program loaded in the kernel.
 struct LoadedProgram {
   std::uint32_t id;

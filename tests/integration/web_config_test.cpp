@@ -43,22 +43,9 @@ std::string exporter_config(std::uint16_t port, const std::string& web_extra = "
          web_extra;
 }
 
-struct Output {
-  int code = -1;
-  std::string text;  // stdout and stderr
-};
+using Output = CommandOutput;
 
-Output shell(const std::string& command) {
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) return {};
-  Output out;
-  std::array<char, 4096> buf{};
-  for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;)
-    out.text.append(buf.data(), n);
-  const int status = ::pclose(p);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+Output shell(const std::string& command) { return run_command(command); }
 
 bool have(const std::string& program) {
   return shell("command -v " + program + " >/dev/null").code == 0;
