@@ -8,7 +8,8 @@ namespace sle {
 namespace {
 
 // Loads, attaches and self-tests one flavour of one hook; throws BpfError with the reason.
-std::unique_ptr<HookObject> try_backend(Hook hook, Backend backend, const HookSettings& settings) {
+std::unique_ptr<HookObject> try_backend(Hook hook, Backend backend, const HookSettings& settings,
+                                        const std::vector<HookObject*>& attached) {
   if (backend == Backend::lsm) {
     std::string why;
     if (!bpf_lsm_active(why)) throw BpfError(why);
@@ -26,7 +27,7 @@ std::unique_ptr<HookObject> try_backend(Hook hook, Backend backend, const HookSe
   std::string why;
   // For lsm this is the proof: on a kernel without BPF LSM active the programs attach and never
   // run. For the others it catches the unexpected (a tracepoint that never fires).
-  if (!self_test(*object, why)) throw BpfError(why);
+  if (!self_test(*object, attached, why)) throw BpfError(why);
   return object;
 }
 
@@ -40,6 +41,13 @@ HookSettings hook_settings(const Config& config, Hook hook) {
   s.config.family_mask = hc.family_mask;
   s.exact_ports = exact_port_bitmap(config);
   return s;
+}
+
+std::vector<HookObject*> HookSet::attached() const {
+  std::vector<HookObject*> out;
+  for (const auto& object : objects_)
+    if (object) out.push_back(object.get());
+  return out;
 }
 
 HookSet HookSet::attach(const Config& config) {
@@ -56,7 +64,8 @@ HookSet HookSet::attach(const Config& config) {
     std::string reasons;
     for (const Backend backend : candidates) {
       try {
-        set.objects_[static_cast<std::size_t>(hs.hook)] = try_backend(hs.hook, backend, settings);
+        set.objects_[static_cast<std::size_t>(hs.hook)] =
+            try_backend(hs.hook, backend, settings, set.attached());
         log::info("Attached hook", {{"hook", hs.name}, {"backend", backend_name(backend)}});
         break;
       } catch (const BpfError& e) {

@@ -27,6 +27,8 @@ class HookSet {
   }
 
  private:
+  std::vector<HookObject*> attached() const;
+
   std::array<std::unique_ptr<HookObject>, kHookCount> objects_;
 };
 

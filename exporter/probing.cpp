@@ -98,7 +98,7 @@ bool bpf_lsm_active(std::string& why) {
   return false;
 }
 
-bool self_test(HookObject& object, std::string& why) {
+bool self_test(HookObject& object, const std::vector<HookObject*>& attached, std::string& why) {
   // A thread name no other task has: the programs recognise the self-test's calls by it.
   char previous[16] = {};
   ::prctl(PR_GET_NAME, previous);
@@ -108,7 +108,9 @@ bool self_test(HookObject& object, std::string& why) {
   ::prctl(PR_SET_NAME, name);
   const std::uint64_t before = object.self_test_hits();
   object.set_self_test_thread(name);
+  for (HookObject* other : attached) other->set_self_test_thread(name);
   trigger(object.hook());
+  for (HookObject* other : attached) other->set_self_test_thread(nullptr);
   object.set_self_test_thread(nullptr);
   ::prctl(PR_SET_NAME, previous);
   if (object.self_test_hits() > before) return true;
