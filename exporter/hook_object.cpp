@@ -94,7 +94,6 @@ bpf_map* find_map(bpf_object* obj, const char* name) {
 struct HookObject::Skeleton {
   const SkeletonOps& ops;
   void* skel = nullptr;
-  bool loaded = false;
   explicit Skeleton(const SkeletonOps& o) : ops(o) {}
   ~Skeleton() {
     if (skel) ops.destroy(skel);
@@ -136,7 +135,6 @@ std::unique_ptr<HookObject> HookObject::load(Hook hook, Backend backend,
   if (selected == 0) throw BpfError("this build has no " + what + " program");
 
   if (const int err = s.ops.load(s.skel)) throw BpfError("loading " + what, -err);
-  s.loaded = true;
   return self;
 }
 
