@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "http_server.h"
+#include "temp_dir.h"
 
 namespace sle {
 namespace {
@@ -60,29 +61,7 @@ std::string load_error_of(const std::string& path) {
   return "(no error)";
 }
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/sle-web-config-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = path_ + "/" + name;
-    std::ofstream(file) << text;
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
+using test::TempDir;
 using Users = std::map<std::string, std::string>;
 
 constexpr const char* kCertPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

@@ -19,6 +19,7 @@
 
 #include "harness.h"
 #include "scrape.h"
+#include "temp_dir.h"
 
 namespace sle::test {
 namespace {
@@ -43,35 +44,9 @@ std::string exporter_config(std::uint16_t port, const std::string& web_extra = "
          web_extra;
 }
 
-using Output = CommandOutput;
-
-Output shell(const std::string& command) { return run_command(command); }
-
 bool have(const std::string& program) {
-  return shell("command -v " + program + " >/dev/null").code == 0;
+  return run_command("command -v " + program + " >/dev/null").code == 0;
 }
-
-// A directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/sle-web-test-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(file(name)) << text;
-    return file(name);
-  }
-
- private:
-  std::string path_;
-};
 
 struct CurlResult {
   int exit_code = -1;  // curl's: 0 ok, 7 connection refused, 35/56 TLS handshake failed, ...
@@ -84,8 +59,9 @@ CurlResult curl(const TempDir& dir, std::uint16_t port, const std::string& path,
                 const std::string& args) {
   const std::string body_file = dir.file("curl-body");
   std::filesystem::remove(body_file);
-  const Output out = shell("curl -sS --max-time 10 -o " + body_file + " -w '\\n%{http_code}' " +
-                           args + " https://127.0.0.1:" + std::to_string(port) + path);
+  const CommandOutput out =
+      run_command("curl -sS --max-time 10 -o " + body_file + " -w '\\n%{http_code}' " + args +
+                  " https://127.0.0.1:" + std::to_string(port) + path);
   CurlResult r;
   r.exit_code = out.code;
   r.status = std::atoi(out.text.substr(out.text.rfind('\n') + 1).c_str());
@@ -168,8 +144,9 @@ TEST_F(WebConfigTest, BadWebConfigStopsTheExporterNamingFileLineAndKey) {
   const TempDir dir;
   const std::string web = dir.write("web.yml", "basic_auth_users:\n  alice: secret\n");
   const std::string config = dir.write("config.yaml", exporter_config(port));
-  const Output out = shell(exporter_path() + " --config.file=" + config +
-                           " --web.config.file=" + web + " --bpf.backend=" + backend());
+  const CommandOutput out =
+      run_command(exporter_path() + " --config.file=" + config + " --web.config.file=" + web +
+                  " --bpf.backend=" + backend());
   EXPECT_EQ(out.code, 2) << out.text;
   EXPECT_NE(out.text.find(web + ":2:10: basic_auth_users.alice: not a bcrypt hash"),
             std::string::npos)
@@ -181,8 +158,9 @@ TEST_F(WebConfigTest, MissingWebConfigFileIsNamed) {
   const std::uint16_t port = free_listen_port();
   const TempDir dir;
   const std::string config = dir.write("config.yaml", exporter_config(port));
-  const Output out = shell(exporter_path() + " --config.file=" + config +
-                           " --web.config.file=/nonexistent/web.yml --bpf.backend=" + backend());
+  const CommandOutput out =
+      run_command(exporter_path() + " --config.file=" + config +
+                  " --web.config.file=/nonexistent/web.yml --bpf.backend=" + backend());
   EXPECT_EQ(out.code, 2) << out.text;
   EXPECT_NE(out.text.find("cannot read /nonexistent/web.yml: No such file or directory"),
             std::string::npos)
@@ -212,7 +190,7 @@ class Pki {
 
  private:
   static void run(const std::string& command) {
-    const Output out = shell(command);
+    const CommandOutput out = run_command(command);
     if (out.code != 0) throw std::runtime_error(command + " failed:\n" + out.text);
   }
   const TempDir& dir_;
@@ -221,8 +199,9 @@ class Pki {
 // Builds testdata/civetweb_openssl3_shim.c; returns the LD_PRELOAD entry, or "" with `why` set.
 std::string build_shim(const TempDir& dir, std::string& why) {
   const std::string shim = dir.file("libssl.so");
-  const Output out = shell("cc -shared -fPIC -Wl,-soname,libssl.so -o " + shim + " " +
-                           (kTestData / "civetweb_openssl3_shim.c").string() + " -l:libssl.so.3");
+  const CommandOutput out =
+      run_command("cc -shared -fPIC -Wl,-soname,libssl.so -o " + shim + " " +
+                  (kTestData / "civetweb_openssl3_shim.c").string() + " -l:libssl.so.3");
   if (out.code != 0) {
     why = "cannot build the civetweb OpenSSL 3 shim: " + out.text;
     return "";
@@ -263,8 +242,9 @@ TEST_F(WebConfigTlsTest, WithoutACompleteOpenSslBindingTlsIsRefusedAtStartup) {
         dir.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: " +
                                  pki.file("server.key") + "\n");
     const std::string config = dir.write("config.yaml", exporter_config(port));
-    const Output out = shell(exporter_path() + " --config.file=" + config +
-                             " --web.config.file=" + web + " --bpf.backend=" + backend());
+    const CommandOutput out =
+        run_command(exporter_path() + " --config.file=" + config + " --web.config.file=" + web +
+                    " --bpf.backend=" + backend());
     EXPECT_NE(out.code, 0) << out.text;
     EXPECT_NE(out.text.find(web + ":2:3: tls_server_config: TLS is not available: "),
               std::string::npos)
@@ -359,8 +339,9 @@ TEST_F(WebConfigTlsTest, KeyNotMatchingTheCertificateStopsTheExporter) {
   const std::string config = dir.write("config.yaml", exporter_config(port));
   std::string env;
   for (const auto& e : tls_env(dir)) env += e + " ";
-  const Output out = shell(env + exporter_path() + " --config.file=" + config +
-                           " --web.config.file=" + web + " --bpf.backend=" + backend());
+  const CommandOutput out =
+      run_command(env + exporter_path() + " --config.file=" + config + " --web.config.file=" + web +
+                  " --bpf.backend=" + backend());
   EXPECT_EQ(out.code, 1) << out.text;
   // civetweb's own words (they vary with the key types), the files named instead of the memfd.
   EXPECT_NE(
