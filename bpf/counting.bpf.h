@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The maps of one hook object and sle_count(), where every hook body ends. Each hook is its own BPF
- * object (bpf/<hook>.bpf.c), so "counts" and "totals" here are that hook's own maps.
+ * Counting: the maps of one hook object and sle_count(), where every hook body ends. A body
+ * describes the call (struct sle_call, from what socket_read.bpf.h read); sle_count applies the
+ * configured filters and label mask, builds the key and counts it. Each hook is its own BPF
+ * object (bpf/<hook>.bpf.c), so the maps here are that hook's own.
  */
 #ifndef SLE_COUNTING_BPF_H
 #define SLE_COUNTING_BPF_H
@@ -16,13 +18,14 @@ const volatile struct sle_hook_config sle_cfg = {};
 const volatile __u64 sle_exact_ports[SLE_PORT_BITMAP_WORDS] = {};
 
 /*
- * Self-test: while self_test_active, calls from the thread named self_test_comm are counted in
- * self_test_hits only, never in the metrics. A unique thread name rather than a pid identifies
- * the exporter: inside a PID namespace (a container) its pid differs from the one BPF sees.
+ * Self-test: while sle_self_test_active, calls from the thread named sle_self_test_comm are
+ * counted in sle_self_test_hits only, never in the metrics. A unique thread name rather than a
+ * pid identifies the exporter: inside a PID namespace (a container) its pid differs from the one
+ * BPF sees.
  */
-volatile __u32 self_test_active = 0;
-__u64 self_test_comm[2] = {};
-__u64 self_test_hits = 0;
+volatile __u32 sle_self_test_active = 0;
+__u64 sle_self_test_comm[2] = {};
+__u64 sle_self_test_hits = 0;
 
 /* Capacity is set from the config before load. */
 struct {
@@ -30,7 +33,7 @@ struct {
 	__uint(max_entries, 10240);
 	__type(key, struct sle_key);
 	__type(value, __u64);
-} counts SEC(".maps");
+} sle_counts SEC(".maps");
 
 /* Exact per-CPU totals that never fill: the invariant sum(counts) + overflow == calls. */
 struct {
@@ -38,7 +41,19 @@ struct {
 	__uint(max_entries, SLE_TOTAL_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
-} totals SEC(".maps");
+} sle_totals SEC(".maps");
+
+/* One hook call as its body saw it, before the config shapes it into a key. */
+struct sle_call {
+	__u16 family;
+	__u16 type;
+	__u16 protocol;
+	bool has_port; /* an inet or inet6 port goes with the call */
+	__u16 port;    /* host order */
+	__u8 peer;     /* enum sle_peer_class */
+	__u32 level;   /* setsockopt */
+	__u32 optname; /* setsockopt */
+};
 
 static __always_inline bool sle_label_on(enum sle_label label)
 {
@@ -47,73 +62,80 @@ static __always_inline bool sle_label_on(enum sle_label label)
 
 static __always_inline void sle_add_total(__u32 index)
 {
-	__u64 *v = bpf_map_lookup_elem(&totals, &index);
+	__u64 *v = bpf_map_lookup_elem(&sle_totals, &index);
 
 	if (v)
 		__sync_fetch_and_add(v, 1);
 }
 
-/* Port and class of a port, collapsing ports outside the exact set into their class. */
-static __always_inline void sle_key_set_port(struct sle_key *key, __u16 port)
+/* Whether this is the exporter's own self-test call (then it is counted there only). */
+static __always_inline bool sle_is_self_test(void)
 {
-	int exact = (sle_exact_ports[(port >> 6) & (SLE_PORT_BITMAP_WORDS - 1)] >> (port & 63)) & 1;
+	__u64 comm[2] = {};
 
-	key->port_class = sle_classify_port(port, exact);
-	key->port = key->port_class == SLE_PORT_EXACT ? port : 0;
+	if (!sle_self_test_active)
+		return false;
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (comm[0] != sle_self_test_comm[0] || comm[1] != sle_self_test_comm[1])
+		return false;
+	__sync_fetch_and_add(&sle_self_test_hits, 1);
+	return true;
 }
 
-/* Applies the filters and the label mask, then adds one to the key's entry. */
-static __always_inline void sle_count(struct sle_key *key)
+/* The key of a call: labels switched off are zeroed so their series collapse in the kernel. */
+static __always_inline void sle_make_key(struct sle_key *key, const struct sle_call *call)
+{
+	/* The protocol and optname names depend on family and level: keep those for decoding. */
+	if (sle_label_on(SLE_LABEL_FAMILY) || sle_label_on(SLE_LABEL_PROTOCOL))
+		key->family = call->family;
+	if (sle_label_on(SLE_LABEL_TYPE))
+		key->type = call->type;
+	if (sle_label_on(SLE_LABEL_PROTOCOL))
+		key->protocol = call->protocol;
+	if (sle_label_on(SLE_LABEL_PORT) && call->has_port) {
+		__u16 port = call->port;
+		int exact = (sle_exact_ports[(port >> 6) & (SLE_PORT_BITMAP_WORDS - 1)] >>
+			     (port & 63)) & 1;
+
+		key->port_class = sle_classify_port(port, exact);
+		key->port = key->port_class == SLE_PORT_EXACT ? port : 0;
+	}
+	if (sle_label_on(SLE_LABEL_PEER))
+		key->peer = call->peer;
+	if (sle_label_on(SLE_LABEL_LEVEL) || sle_label_on(SLE_LABEL_OPTNAME))
+		key->level = call->level;
+	if (sle_label_on(SLE_LABEL_OPTNAME))
+		key->optname = call->optname;
+	if (sle_cfg.label_mask & SLE_CGROUP_LABELS)
+		key->cgroup_id = bpf_get_current_cgroup_id();
+}
+
+/* Applies the filters, then adds one to the key's entry, or to the overflow when the map is full. */
+static __always_inline void sle_count(const struct sle_call *call)
 {
 	__u64 family_mask = sle_cfg.family_mask;
+	struct sle_key key = {};
 	__u64 one = 1, *value;
 	long err;
 
-	if (self_test_active) {
-		__u64 comm[2] = {};
-
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (comm[0] == self_test_comm[0] && comm[1] == self_test_comm[1]) {
-			__sync_fetch_and_add(&self_test_hits, 1);
-			return;
-		}
-	}
-	if (family_mask && (key->family >= 64 || !(family_mask & (1ULL << key->family))))
+	if (sle_is_self_test())
 		return;
-
-	if (sle_cfg.label_mask & SLE_CGROUP_LABELS)
-		key->cgroup_id = bpf_get_current_cgroup_id();
-	/* The protocol and optname names depend on family and level: keep those for decoding. */
-	if (!sle_label_on(SLE_LABEL_FAMILY) && !sle_label_on(SLE_LABEL_PROTOCOL))
-		key->family = 0;
-	if (!sle_label_on(SLE_LABEL_TYPE))
-		key->type = 0;
-	if (!sle_label_on(SLE_LABEL_PROTOCOL))
-		key->protocol = 0;
-	if (!sle_label_on(SLE_LABEL_PORT)) {
-		key->port = 0;
-		key->port_class = SLE_PORT_NONE;
-	}
-	if (!sle_label_on(SLE_LABEL_PEER))
-		key->peer = SLE_PEER_NONE;
-	if (!sle_label_on(SLE_LABEL_LEVEL) && !sle_label_on(SLE_LABEL_OPTNAME))
-		key->level = 0;
-	if (!sle_label_on(SLE_LABEL_OPTNAME))
-		key->optname = 0;
-
+	if (family_mask && (call->family >= 64 || !(family_mask & (1ULL << call->family))))
+		return;
+	sle_make_key(&key, call);
 	sle_add_total(SLE_TOTAL_CALLS);
 
-	value = bpf_map_lookup_elem(&counts, key);
+	value = bpf_map_lookup_elem(&sle_counts, &key);
 	if (value) {
 		__sync_fetch_and_add(value, 1);
 		return;
 	}
 	/* Insert only on a miss; another CPU may insert the same key first (-EEXIST). */
-	err = bpf_map_update_elem(&counts, key, &one, BPF_NOEXIST);
+	err = bpf_map_update_elem(&sle_counts, &key, &one, BPF_NOEXIST);
 	if (!err)
 		return;
 	if (err == -EEXIST) {
-		value = bpf_map_lookup_elem(&counts, key);
+		value = bpf_map_lookup_elem(&sle_counts, &key);
 		if (value) {
 			__sync_fetch_and_add(value, 1);
 			return;
@@ -121,7 +143,5 @@ static __always_inline void sle_count(struct sle_key *key)
 	}
 	sle_add_total(SLE_TOTAL_OVERFLOW);
 }
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #endif /* SLE_COUNTING_BPF_H */

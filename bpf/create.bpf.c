@@ -3,17 +3,21 @@
 #include "core_types.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "counting.bpf.h"
 #include "socket_read.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
 
 /* The hook fires before the socket exists, so the key comes from the arguments. */
 static __always_inline void on_create(int family, int type, int protocol)
 {
-	struct sle_key key = {};
+	struct sle_call call = {};
 
-	key.family = (__u16)family;
-	key.type = (__u16)(type & SOCK_TYPE_MASK);
-	key.protocol = sle_resolve_protocol(key.family, key.type, (__u16)protocol);
-	sle_count(&key);
+	call.family = (__u16)family;
+	call.type = (__u16)(type & SOCK_TYPE_MASK);
+	call.protocol = sle_resolve_protocol(call.family, call.type, (__u16)protocol);
+	sle_count(&call);
 }
 
 SEC("lsm/socket_create")

@@ -3,7 +3,10 @@
 #include "core_types.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "socket_read.bpf.h"
+#include "socket_calls.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
 
 static __always_inline void on_listen(struct socket *sock)
 {

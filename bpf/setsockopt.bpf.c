@@ -3,17 +3,20 @@
 #include "core_types.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "socket_read.bpf.h"
+#include "socket_calls.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
 
 static __always_inline void on_setsockopt(struct socket *sock, int level, int optname)
 {
-	struct sle_key key = {};
+	struct sle_call call = {};
 	__u16 local_port;
 
-	sle_key_from_socket(&key, sock, &local_port);
-	key.level = (__u32)level;
-	key.optname = (__u32)optname;
-	sle_count(&key);
+	sle_call_from_socket(&call, sock, &local_port);
+	call.level = (__u32)level;
+	call.optname = (__u32)optname;
+	sle_count(&call);
 }
 
 SEC("lsm/socket_setsockopt")

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Reading the key's fields out of a struct socket, a sockaddr, or a file descriptor. */
+/*
+ * Reading sockets: family, type, protocol and bound port of a struct socket, port and peer class
+ * of a socket address, and the struct socket behind a file descriptor. Nothing here counts
+ * (counting.bpf.h does).
+ */
 #ifndef SLE_SOCKET_READ_BPF_H
 #define SLE_SOCKET_READ_BPF_H
 
@@ -8,7 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "core_fixes.bpf.h"
-#include "counting.bpf.h"
+#include "classify.h"
 
 static __always_inline bool sle_family_has_ports(__u16 family)
 {
@@ -28,21 +32,29 @@ static __always_inline __u16 sle_resolve_protocol(__u16 family, __u16 type, __u1
 	return protocol;
 }
 
-/* family, type, protocol of an existing socket; local_port is its bound port (0 if none). */
-static __always_inline void sle_key_from_socket(struct sle_key *key, struct socket *sock,
-						__u16 *local_port)
+/* What an existing socket tells: family, type, protocol, and its bound local port (0 if none). */
+struct sle_socket_info {
+	__u16 family;
+	__u16 type;
+	__u16 protocol;
+	__u16 local_port;
+};
+
+static __always_inline void sle_read_socket(struct sle_socket_info *out, struct socket *sock)
 {
 	struct sock *sk = BPF_CORE_READ(sock, sk);
 
-	*local_port = 0;
+	out->family = 0;
+	out->protocol = 0;
+	out->local_port = 0;
 	if (!sk) {
-		key->type = (__u16)BPF_CORE_READ(sock, type);
+		out->type = (__u16)BPF_CORE_READ(sock, type);
 		return;
 	}
-	key->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	key->type = sle_sk_type(sk);
-	key->protocol = sle_sk_protocol(sk);
-	*local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	out->type = sle_sk_type(sk);
+	out->protocol = sle_sk_protocol(sk);
+	out->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 }
 
 /* What the port and peer labels need from a socket address. */
@@ -67,7 +79,8 @@ static __always_inline void sle_read_sockaddr(struct sle_addr *out, const void *
 	out->has_port = false;
 	out->port = 0;
 	out->peer = SLE_PEER_NONE;
-	if (!addr || addrlen < (int)sizeof(struct sockaddr_in) || sle_read(&family, sizeof(family), addr, user))
+	if (!addr || addrlen < (int)sizeof(struct sockaddr_in) ||
+	    sle_read(&family, sizeof(family), addr, user))
 		return;
 	if (family == AF_INET) {
 		if (sle_read(&sa, sizeof(struct sockaddr_in), addr, user))
@@ -84,44 +97,6 @@ static __always_inline void sle_read_sockaddr(struct sle_addr *out, const void *
 		out->peer = sle_classify_ipv6(sa.sin6_addr.s6_addr);
 		out->has_port = true;
 	}
-}
-
-/* Port and peer of an address, when the socket's family has them. */
-static __always_inline void sle_key_set_addr(struct sle_key *key, const struct sle_addr *addr,
-					     bool with_peer)
-{
-	if (!addr->has_port || !sle_family_has_ports(key->family))
-		return;
-	sle_key_set_port(key, addr->port);
-	if (with_peer)
-		key->peer = addr->peer;
-}
-
-/* Counts a call on an existing socket, labelled with its bound local port (listen, accept). */
-static __always_inline void sle_count_socket_local_port(struct socket *sock)
-{
-	struct sle_key key = {};
-	__u16 local_port;
-
-	sle_key_from_socket(&key, sock, &local_port);
-	if (sle_family_has_ports(key.family))
-		sle_key_set_port(&key, local_port);
-	sle_count(&key);
-}
-
-/* Counts a call on an existing socket, labelled from the address it names: its port (bind: the
- * local port asked for; connect: the remote port) and, with_peer, the peer class. */
-static __always_inline void sle_count_socket_address(struct socket *sock, const void *address,
-						     int addrlen, bool user, bool with_peer)
-{
-	struct sle_key key = {};
-	struct sle_addr addr;
-	__u16 bound_port;
-
-	sle_key_from_socket(&key, sock, &bound_port);
-	sle_read_sockaddr(&addr, address, addrlen, user);
-	sle_key_set_addr(&key, &addr, with_peer);
-	sle_count(&key);
 }
 
 /* The struct socket behind a file descriptor of the current task, or NULL if it is none. */

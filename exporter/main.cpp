@@ -1,25 +1,42 @@
 // socket_lsm_exporter: attach the hook programs, read their maps, serve /metrics, and on SIGINT
 // or SIGTERM stop serving and detach everything.
 //
-// Exit codes: 0 clean stop, --version, --config.check success; 1 the kernel side could not be set
-// up (a hook could not attach, a filesystem could not be mounted, the port is taken); 2 bad flags
-// or config. Errors are reported once, with what was being done, and nothing is left loaded.
+// Exit codes follow the error rule (common/error.h): 0 clean stop, --version, --config.check
+// success; 2 a ConfigError (bad flags or config), before anything is loaded; 1 a SystemError (a
+// hook could not attach, a filesystem could not be mounted, the port is taken). Errors are
+// reported once, with what was being done, and nothing is left loaded.
 #include <bpf/libbpf.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
-#include "bpf_stats.h"
-#include "cli.h"
-#include "collector.h"
-#include "hook_set.h"
-#include "http_server.h"
-#include "logging.h"
-#include "mounts.h"
-#include "web_config.h"
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/mounts.h"
+#include "config/flags.h"
+#include "config/web_config.h"
+#include "loader/bpf_stats.h"
+#include "loader/hook_set.h"
+#include "metrics/collector.h"
+#include "web/http_server.h"
 
 namespace {
+
+// libbpf's messages go to our log at debug level: under auto, failures are expected and their
+// reasons are logged by the loader; the detail is there for --log.level=debug.
+int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[1024];
+  const int n = std::vsnprintf(buf, sizeof buf, format, args);
+  std::string line(buf, static_cast<std::size_t>(std::clamp(n, 0, int{sizeof buf} - 1)));
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  sle::log::debug("libbpf", {{"output", line}});
+  return n;
+}
 
 // The cgroup resolver needs the cgroup2 mount; without one the cgroup label reads "unknown".
 std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
@@ -50,13 +67,14 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
 
   const auto resolver = make_resolver(config);
   sle::SnapshotReader reader(hooks, config, resolver.get());
-  reader.start();
+  reader.start();  // the first read is done when this returns
   auto collector = std::make_shared<sle::Collector>(reader, hooks, stats.has_value());
   {
+    // Every enabled hook is attached and the first read is done: ready from the start.
     const sle::HttpServer server(config.listen_address, config.telemetry_path, collector,
-                                 web_config);
-    sle::log::info("Listening",
-                   {{"address", config.listen_address}, {"telemetry_path", config.telemetry_path}});
+                                 web_config, [] { return true; });
+    sle::log::info("Listening", {{"address", config.listen_address.str()},
+                                 {"telemetry_path", config.telemetry_path}});
     int sig = 0;
     sigwait(&stop_signals, &sig);
     sle::log::info("Stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -79,11 +97,10 @@ int main(int argc, char** argv) {
   sle::WebConfig web_config;
   try {
     config = sle::effective_config(flags);
-    sle::log::setup(config.log_level, config.log_format);
     // Read now, so a bad web config stops us with exit code 2 before anything is loaded.
     if (!config.web_config_file.empty())
-      web_config = sle::load_web_config_file(config.web_config_file);
-  } catch (const std::exception& e) {
+      web_config = sle::load_web_config_file(config.web_config_file, sle::tls_unavailable_reason);
+  } catch (const sle::ConfigError& e) {
     std::cerr << "socket_lsm_exporter: " << e.what() << "\n";
     return 2;
   }
@@ -91,9 +108,11 @@ int main(int argc, char** argv) {
     std::cout << "config OK: " << flags.config_file.value_or("(built-in defaults)") << "\n";
     return 0;
   }
+  sle::log::setup(config.log_level, config.log_format);
+  libbpf_set_print(libbpf_log);
   try {
     return run(config, web_config);
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // a SystemError, or a bug: reported the same way
     sle::log::error("Cannot start", {{"err", e.what()}});
     return 1;
   }

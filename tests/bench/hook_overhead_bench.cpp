@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "bpf_stats.h"
-#include "config.h"
-#include "hook_set.h"
-#include "logging.h"
-#include "unique_fd.h"
+#include "loader/bpf_stats.h"
+#include "config/config.h"
+#include "loader/hook_set.h"
+#include "common/logging.h"
+#include "common/unique_fd.h"
 
 namespace {
 
@@ -54,10 +54,10 @@ std::string arg(int argc, char** argv, const std::string& name, const std::strin
 
 int main(int argc, char** argv) {
   sle::Config config = sle::default_config();
-  config.backend = arg(argc, argv, "backend", "auto");
+  config.backend = sle::backend_from_name(arg(argc, argv, "backend", "auto"));  // auto: nullopt
   const int rounds = std::stoi(arg(argc, argv, "rounds", "7"));
   const int ops = std::stoi(arg(argc, argv, "ops", "200000"));
-  sle::log::setup("warn", "logfmt");
+  sle::log::setup(sle::log::Level::warn, sle::log::Format::logfmt);
 
   const sle::UniqueFd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   sockaddr_in discard{};
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     for (std::size_t i = 0; i < op_list.size(); ++i) a[i].push_back(ns_per_op(op_list[i], ops));
     const sle::HookSet hooks = sle::HookSet::attach(config);
-    backend = sle::backend_name(hooks.object(sle::Hook::create)->backend());
+    backend = sle::backend_name(hooks.object(sle::hook_named("create"))->backend());
     for (std::size_t i = 0; i < op_list.size(); ++i) b[i].push_back(ns_per_op(op_list[i], ops));
     const sle::StatsEnabler stats;
     for (std::size_t i = 0; i < op_list.size(); ++i) c[i].push_back(ns_per_op(op_list[i], ops));

@@ -8,7 +8,7 @@
 extern "C" {
 #include "classify.h"
 }
-#include "series_labels.h"
+#include "metrics/series_labels.h"
 
 namespace sle {
 namespace {

@@ -19,7 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "mounts.h"
+#include "common/mounts.h"
 #include "scrape.h"
 #include "workload.h"
 

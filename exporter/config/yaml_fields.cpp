@@ -1,0 +1,181 @@
+#include "config/yaml_fields.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "common/error.h"
+
+namespace sle {
+
+std::string join(std::span<const std::string_view> names) {
+  return join(names, [](std::string_view name) { return name; });
+}
+
+bool contains(std::span<const std::string_view> names, std::string_view name) {
+  for (const auto n : names)
+    if (n == name) return true;
+  return false;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+  if (!file) return std::nullopt;
+  std::string text;
+  char buffer[8192];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  if (std::ferror(file.get())) return std::nullopt;
+  return text;
+}
+
+YamlFields::YamlFields(std::string_view file, ControlChars control_chars)
+    : file_(file), control_chars_(control_chars) {}
+
+Field YamlFields::root(std::string_view text) const {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    fail(e.mark, "", "not valid YAML: " + e.msg);
+  }
+  if (docs.empty()) return Field{YAML::Node(YAML::NodeType::Null), "", YAML::Mark::null_mark()};
+  for (std::size_t i = 1; i < docs.size(); ++i)
+    if (!docs[i].IsNull()) fail(docs[i].Mark(), "", "more than one YAML document");
+  const YAML::Node& root = docs.front();
+  if (!root.IsNull() && !root.IsMap())
+    fail(root.Mark(), "", "expected a mapping at the top level, got " + describe(root));
+  return Field{root, "", root.Mark()};
+}
+
+void YamlFields::name_flag(std::string path, std::string flag) {
+  flags_.insert_or_assign(std::move(path), std::move(flag));
+}
+
+void YamlFields::fail(const YAML::Mark& mark, std::string_view path, std::string_view what) const {
+  if (const auto flag = flags_.find(std::string(path)); flag != flags_.end())
+    throw ConfigError(flag->second + ": " + std::string(what));
+  std::string message(file_);
+  if (!mark.is_null())
+    message += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  message += ": ";
+  if (!path.empty()) message.append(path).append(": ");
+  message += what;
+  throw ConfigError(message);
+}
+
+void YamlFields::fail(const Field& field, std::string_view what) const {
+  fail(field.mark, field.path, what);
+}
+
+std::vector<Entry> YamlFields::entries(const Field& map, std::span<const std::string_view> valid,
+                                       std::span<const std::string_view> unsupported) const {
+  return read_entries(map, valid, unsupported);
+}
+
+std::vector<Entry> YamlFields::named_entries(const Field& map) const {
+  return read_entries(map, std::nullopt, {});
+}
+
+std::vector<Entry> YamlFields::read_entries(const Field& map,
+                                            std::optional<std::span<const std::string_view>> valid,
+                                            std::span<const std::string_view> unsupported) const {
+  if (map.node.IsNull()) return {};
+  if (!map.node.IsMap()) fail(map, "expected a mapping, got " + describe(map.node));
+  std::vector<Entry> out;
+  // Key by key, so that the first problem in the document is the one reported.
+  for (const auto& kv : map.node) {
+    const YAML::Node& key = kv.first;
+    if (!key.IsScalar()) fail(key.Mark(), map.path, "expected a key, got " + describe(key));
+    const std::string path = map.path.empty() ? key.Scalar() : map.path + "." + key.Scalar();
+    for (const auto& seen : out)
+      if (seen.key == key.Scalar())
+        fail(key.Mark(), path,
+             "duplicate key " + quote(seen.key) + " (first at line " +
+                 std::to_string(seen.key_mark.line + 1) + ")");
+    if (valid) {
+      if (contains(unsupported, key.Scalar()))
+        fail(key.Mark(), path,
+             quote(key.Scalar()) +
+                 " is not supported by socket_lsm_exporter (supported keys: " + join(*valid) + ")");
+      if (!contains(*valid, key.Scalar()))
+        fail(key.Mark(), path,
+             "unknown key " + quote(key.Scalar()) + " (valid keys: " + join(*valid) + ")");
+    }
+    // A null value ("key:" with nothing after it) has the mark of whatever follows: point at its
+    // key instead.
+    const YAML::Mark mark = kv.second.IsNull() ? key.Mark() : kv.second.Mark();
+    out.push_back(Entry{key.Scalar(), key.Mark(), Field{kv.second, path, mark}});
+  }
+  return out;
+}
+
+std::vector<Field> YamlFields::items(const Field& list) const {
+  if (!list.node.IsSequence()) fail(list, "expected a list, got " + describe(list.node));
+  std::vector<Field> out;
+  std::size_t index = 0;
+  for (const auto& item : list.node) {
+    const YAML::Mark mark = item.Mark().is_null() ? list.mark : item.Mark();
+    out.push_back(Field{item, list.path + "[" + std::to_string(index++) + "]", mark});
+  }
+  return out;
+}
+
+const std::string& YamlFields::scalar(const Field& field, std::string_view expected) const {
+  if (!field.node.IsScalar())
+    fail(field, "expected " + std::string(expected) + ", got " + describe(field.node));
+  return field.node.Scalar();
+}
+
+const std::string& YamlFields::string(const Field& field) const {
+  return scalar(field, "a string");
+}
+
+bool YamlFields::boolean(const Field& field) const {
+  bool value = false;
+  if (!field.node.IsScalar() || !YAML::convert<bool>::decode(field.node, value))
+    fail(field, "expected a boolean, got " + describe(field.node));
+  return value;
+}
+
+std::string YamlFields::quote(std::string_view text) const {
+  std::string out = "\"";
+  for (const char c : text) {
+    const bool control = static_cast<unsigned char>(c) < 0x20;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (control && control_chars_ == ControlChars::kHexEscapes) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+      out += escaped;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += c;
+    }
+  }
+  return out + '"';
+}
+
+std::string YamlFields::describe(const YAML::Node& node) const {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return quote(node.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+}  // namespace sle

@@ -1,0 +1,171 @@
+#include "loader/hook_object.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "common/error.h"
+#include "loader/embedded_objects.h"
+
+namespace sle {
+namespace {
+
+constexpr const char* kCountsMap = "sle_counts";
+constexpr const char* kTotalsMap = "sle_totals";
+
+std::string describe(Hook hook, Backend backend) {
+  return std::string(hook.name()) + " (" + std::string(backend_name(backend)) + ")";
+}
+
+bpf_map* find_map(bpf_object* obj, const char* name) {
+  bpf_map* map = bpf_object__find_map_by_name(obj, name);
+  if (!map)
+    throw SystemError(std::string("BPF object ") + bpf_object__name(obj) + " has no map " + name);
+  return map;
+}
+
+// A global variable of the object, by name, inside its data section's map (".rodata", ".bss"):
+// the BTF of the section gives the offset. Before load that is the map's initial image; after
+// load, for .bss, the mmapped map itself. The size must be the one user space expects, so a type
+// changed on one side only fails here rather than corrupting memory.
+void* global_variable(bpf_object* obj, const char* section, const char* name, std::size_t size) {
+  const std::string what = std::string("variable ") + name + " in " + section + " of BPF object " +
+                           bpf_object__name(obj);
+  const btf* types = bpf_object__btf(obj);
+  const int sec_id = types ? btf__find_by_name_kind(types, section, BTF_KIND_DATASEC) : -1;
+  if (sec_id < 0) throw SystemError("no BTF for " + what);
+  const btf_type* sec = btf__type_by_id(types, static_cast<__u32>(sec_id));
+  const btf_var_secinfo* vars = btf_var_secinfos(sec);
+  for (__u16 i = 0; i < btf_vlen(sec); ++i) {
+    const btf_type* var = btf__type_by_id(types, vars[i].type);
+    if (std::strcmp(btf__name_by_offset(types, var->name_off), name) != 0) continue;
+    if (vars[i].size != size)
+      throw SystemError(what + " has " + std::to_string(vars[i].size) + " bytes, expected " +
+                        std::to_string(size));
+    std::size_t map_size = 0;
+    // The map's own memory, writable (libbpf before 1.3 declares it const; later ones do not).
+    void* data = const_cast<void*>(bpf_map__initial_value(find_map(obj, section), &map_size));
+    if (!data || vars[i].offset + size > map_size) throw SystemError("no memory for " + what);
+    return static_cast<char*>(data) + vars[i].offset;
+  }
+  throw SystemError("no " + what);
+}
+
+// After load, maps the object's .bss map over its initial image, as a skeleton's load does: the
+// variables there are then the map's own memory, shared with the programs. (libbpf 1.5 and later
+// do this in bpf_object__load already; mapping again at the same place changes nothing.)
+void share_bss(bpf_object* obj) {
+  bpf_map* map = find_map(obj, ".bss");
+  std::size_t size = 0;
+  void* image = const_cast<void*>(bpf_map__initial_value(map, &size));
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t length = (size + page - 1) / page * page;
+  if (!image || ::mmap(image, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                       bpf_map__fd(map), 0) == MAP_FAILED)
+    throw SystemError(std::string("mapping .bss of BPF object ") + bpf_object__name(obj), errno);
+}
+
+template <typename T>
+T* global(bpf_object* obj, const char* section, const char* name) {
+  return static_cast<T*>(global_variable(obj, section, name, sizeof(T)));
+}
+
+}  // namespace
+
+void HookObject::ObjectCloser::operator()(bpf_object* obj) const { bpf_object__close(obj); }
+void HookObject::LinkDestroyer::operator()(bpf_link* link) const { bpf_link__destroy(link); }
+
+HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
+    : hook_(hook), backend_(backend) {
+  const std::string what = describe(hook, backend);
+  const EmbeddedObject* embedded = find_embedded_object(hook.name());
+  if (!embedded) throw SystemError("this build has no BPF object for hook " + what);
+  const std::string name(embedded->name);
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = name.c_str());
+  object_.reset(bpf_object__open_mem(embedded->elf.data(), embedded->elf.size(), &opts));
+  if (!object_) throw SystemError("opening the BPF object of " + what, errno);
+  bpf_object* obj = object_.get();
+
+  *global<sle_hook_config>(obj, ".rodata", "sle_cfg") = settings.config;
+  *global<decltype(settings.exact_ports)>(obj, ".rodata", "sle_exact_ports") =
+      settings.exact_ports;
+  if (const int err = bpf_map__set_max_entries(find_map(obj, kCountsMap), settings.max_entries))
+    throw SystemError("setting the map capacity of " + what, -err);
+
+  int selected = 0;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, obj) {
+    const bool mine = backend_of_section(bpf_program__section_name(prog)) == backend;
+    bpf_program__set_autoload(prog, mine);
+    selected += mine ? 1 : 0;
+  }
+  if (selected == 0) throw SystemError("this build has no " + what + " program");
+
+  if (const int err = bpf_object__load(obj)) throw SystemError("loading " + what, -err);
+  share_bss(obj);
+  self_test_.active = global<std::uint32_t>(obj, ".bss", "sle_self_test_active");
+  self_test_.comm = *global<std::uint64_t[2]>(obj, ".bss", "sle_self_test_comm");
+  self_test_.hits = global<std::uint64_t>(obj, ".bss", "sle_self_test_hits");
+}
+
+HookObject::~HookObject() {
+  links_.clear();  // detach before the object (and its programs) go
+}
+
+void HookObject::attach() {
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, object_.get()) {
+    if (!bpf_program__autoload(prog)) continue;
+    bpf_link* link = bpf_program__attach(prog);
+    if (!link) {
+      const int err = errno;
+      links_.clear();
+      throw SystemError(
+          "attaching " + std::string(bpf_program__name(prog)) + " of " + describe(hook_, backend_),
+          err);
+    }
+    links_.emplace_back(link);
+  }
+}
+
+int HookObject::counts_fd() const { return bpf_map__fd(find_map(object_.get(), kCountsMap)); }
+int HookObject::totals_fd() const { return bpf_map__fd(find_map(object_.get(), kTotalsMap)); }
+std::uint32_t HookObject::capacity() const {
+  return bpf_map__max_entries(find_map(object_.get(), kCountsMap));
+}
+
+std::vector<HookObject::Program> HookObject::programs() const {
+  std::vector<Program> out;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, object_.get()) {
+    if (bpf_program__autoload(prog))
+      out.push_back({bpf_program__name(prog), bpf_program__fd(prog)});
+  }
+  return out;
+}
+
+void HookObject::set_self_test_thread(const char* comm) {
+  // The name goes in before the flag turns on, and the flag turns off first.
+  if (!comm) {
+    __atomic_store_n(self_test_.active, 0u, __ATOMIC_SEQ_CST);
+    return;
+  }
+  std::uint64_t name[2] = {};
+  std::memcpy(name, comm, std::min<std::size_t>(std::strlen(comm), sizeof name - 1));
+  self_test_.comm[0] = name[0];
+  self_test_.comm[1] = name[1];
+  __atomic_store_n(self_test_.active, 1u, __ATOMIC_SEQ_CST);
+}
+
+std::uint64_t HookObject::self_test_hits() const {
+  return __atomic_load_n(self_test_.hits, __ATOMIC_SEQ_CST);
+}
+
+}  // namespace sle

@@ -1,0 +1,74 @@
+// One hook's BPF object (bpf/<hook>.bpf.c, embedded in the binary): open, set its read-only
+// config, load the programs of one backend, attach them. Destroying it detaches every program and
+// frees its maps, on every path.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hooks/backend.h"
+#include "hooks/hook_table.h"
+
+struct bpf_object;
+struct bpf_link;
+
+namespace sle {
+
+struct HookSettings {
+  std::uint32_t max_entries = 10240;
+  sle_hook_config config{};
+  std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> exact_ports{};
+};
+
+class HookObject {
+ public:
+  // Opens the hook's object, configures it and loads only `backend`'s programs. Throws
+  // SystemError.
+  HookObject(Hook hook, Backend backend, const HookSettings& settings);
+  ~HookObject();
+  HookObject(const HookObject&) = delete;
+  HookObject& operator=(const HookObject&) = delete;
+
+  void attach();  // throws SystemError; on failure nothing stays attached
+
+  Hook hook() const { return hook_; }
+  Backend backend() const { return backend_; }
+  int counts_fd() const;
+  int totals_fd() const;
+  std::uint32_t capacity() const;
+  struct Program {
+    std::string name;  // full name (the kernel keeps only 15 characters)
+    int fd;
+  };
+  std::vector<Program> programs() const;  // the loaded backend's programs
+
+  // Self-test support: while set, calls from the thread named `comm` (at most 15 characters) are
+  // counted in sle_self_test_hits only. nullptr ends the self-test.
+  void set_self_test_thread(const char* comm);
+  std::uint64_t self_test_hits() const;
+
+ private:
+  struct ObjectCloser {
+    void operator()(bpf_object* obj) const;
+  };
+  struct LinkDestroyer {
+    void operator()(bpf_link* link) const;
+  };
+  // The object's .bss variables, mmapped: the programs see a store at once.
+  struct SelfTestVariables {
+    std::uint32_t* active = nullptr;
+    std::uint64_t* comm = nullptr;  // two words: a thread name
+    std::uint64_t* hits = nullptr;
+  };
+
+  const Hook hook_;
+  const Backend backend_;
+  std::unique_ptr<bpf_object, ObjectCloser> object_;
+  std::vector<std::unique_ptr<bpf_link, LinkDestroyer>> links_;
+  SelfTestVariables self_test_;
+};
+
+}  // namespace sle

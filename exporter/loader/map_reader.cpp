@@ -1,0 +1,98 @@
+#include "loader/map_reader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+
+#include "common/error.h"
+
+namespace sle {
+namespace {
+
+std::size_t possible_cpus() {
+  static const int n = libbpf_num_possible_cpus();
+  if (n <= 0) throw SystemError("counting the possible CPUs", n == 0 ? EINVAL : -n);
+  return static_cast<std::size_t>(n);
+}
+
+std::uint64_t sum(const std::uint64_t* values, std::size_t n) {
+  return std::accumulate(values, values + n, std::uint64_t{0});
+}
+
+constexpr int kEnotsupp = 524;  // the kernel's internal ENOTSUPP, seen by user space as is
+
+}  // namespace
+
+std::vector<CountEntry> read_counts_iterating(int map_fd) {
+  const std::size_t ncpu = possible_cpus();
+  std::vector<std::uint64_t> values(ncpu);
+  std::vector<CountEntry> out;
+  sle_key key{}, next{};
+  const sle_key* prev = nullptr;
+  while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+    // An entry can't vanish (the exporter never deletes), but stay robust if one does.
+    if (bpf_map_lookup_elem(map_fd, &next, values.data()) == 0)
+      out.emplace_back(next, sum(values.data(), ncpu));
+    key = next;
+    prev = &key;
+  }
+  if (errno != ENOENT) throw SystemError("iterating a counts map", errno);
+  return out;
+}
+
+std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity) {
+  if (auto batched = read_counts_batched(map_fd, capacity)) return std::move(*batched);
+  return read_counts_iterating(map_fd);
+}
+
+std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint32_t capacity) {
+  const std::size_t ncpu = possible_cpus();
+  std::uint32_t chunk = std::clamp<std::uint32_t>(capacity, 16, 4096);
+  std::vector<CountEntry> out;
+  std::vector<sle_key> keys;
+  std::vector<std::uint64_t> values;
+  std::uint32_t cursor = 0;
+  bool first = true;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+  for (;;) {
+    keys.resize(chunk);
+    values.resize(static_cast<std::size_t>(chunk) * ncpu);
+    std::uint32_t count = chunk;
+    std::uint32_t next_cursor = 0;
+    const int err = bpf_map_lookup_batch(map_fd, first ? nullptr : &cursor, &next_cursor,
+                                         keys.data(), values.data(), &count, &opts);
+    const int e = err ? errno : 0;
+    if (err && e == ENOSPC && count == 0) {  // one bucket holds more than a chunk: grow
+      chunk *= 2;
+      continue;
+    }
+    if (err && e != ENOENT) {
+      if (first && (e == EINVAL || e == ENOTSUP || e == kEnotsupp)) return std::nullopt;
+      throw SystemError("batch-reading a counts map", e);
+    }
+    for (std::uint32_t i = 0; i < count; ++i)
+      out.emplace_back(keys[i], sum(&values[static_cast<std::size_t>(i) * ncpu], ncpu));
+    if (err) break;  // ENOENT: that was the last batch
+    cursor = next_cursor;
+    first = false;
+  }
+  return out;
+}
+
+std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd) {
+  const std::size_t ncpu = possible_cpus();
+  std::vector<std::uint64_t> values(ncpu);
+  std::array<std::uint64_t, SLE_TOTAL_COUNT> out{};
+  for (std::uint32_t i = 0; i < SLE_TOTAL_COUNT; ++i) {
+    if (bpf_map_lookup_elem(map_fd, &i, values.data()) != 0)
+      throw SystemError("reading a totals map", errno);
+    out[i] = sum(values.data(), ncpu);
+  }
+  return out;
+}
+
+}  // namespace sle

@@ -1,0 +1,128 @@
+#include "metrics/collector.h"
+
+#include <bpf/libbpf.h>
+
+#include <map>
+
+#include "loader/bpf_stats.h"
+#include "metrics/process_metrics.h"
+#include "metrics/series_labels.h"
+
+namespace sle {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+ClientMetric sample(LabelSet labels, double value, MetricType type) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  if (type == MetricType::Counter)
+    m.counter.value = value;
+  else
+    m.gauge.value = value;
+  return m;
+}
+
+// One family with a sample per hook (hook="...").
+MetricFamily per_hook(std::string name, std::string help, MetricType type, const Snapshot& snap,
+                      double (*value)(const HookSnapshot&)) {
+  MetricFamily f{std::move(name), std::move(help), type, {}};
+  for (const HookSnapshot& h : snap.hooks)
+    f.metric.push_back(sample({{"hook", std::string(spec(h.hook).name)}}, value(h), type));
+  return f;
+}
+
+MetricFamily single(std::string name, std::string help, MetricType type, double value,
+                    LabelSet labels = {}) {
+  return {std::move(name), std::move(help), type, {sample(std::move(labels), value, type)}};
+}
+
+std::string libbpf_version() {
+  return std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version());
+}
+
+}  // namespace
+
+std::vector<MetricFamily> hook_families(const Snapshot& snap) {
+  std::vector<MetricFamily> out;
+  for (const HookSnapshot& h : snap.hooks) {
+    const HookSpec& hs = spec(h.hook);
+    // Keys that differ only in labels the user space drops (a switched-off family kept for the
+    // protocol name, say) fold into one series here.
+    std::map<LabelSet, double> series;
+    for (const auto& [key, count] : h.entries)
+      series[series_labels(key, h.label_mask, snap.cgroup_paths)] += static_cast<double>(count);
+    MetricFamily f{"socket_lsm_" + std::string(hs.name) + "_total",
+                   std::string(hs.help),
+                   MetricType::Counter,
+                   {}};
+    for (auto& [labels, value] : series)
+      f.metric.push_back(sample(labels, value, MetricType::Counter));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Collector::Collector(SnapshotReader& reader, const HookSet& hooks, bool stats_held)
+    : reader_(reader), hooks_(hooks), stats_held_(stats_held) {}
+
+std::vector<MetricFamily> Collector::Collect() const {
+  const std::shared_ptr<const Snapshot> snap = reader_.latest();
+  std::vector<MetricFamily> out;
+  if (snap) {
+    out = hook_families(*snap);
+    out.push_back(per_hook("socket_lsm_hook_calls_total",
+                           "Hook calls that passed the configured filters, counted exactly.",
+                           MetricType::Counter, *snap,
+                           [](const HookSnapshot& h) { return static_cast<double>(h.calls); }));
+    out.push_back(per_hook("socket_lsm_exporter_map_overflow_total",
+                           "Hook calls not counted in a labelled series because the map was full.",
+                           MetricType::Counter, *snap,
+                           [](const HookSnapshot& h) { return static_cast<double>(h.overflow); }));
+    out.push_back(per_hook(
+        "socket_lsm_exporter_map_entries", "Entries in the hook's map.", MetricType::Gauge, *snap,
+        [](const HookSnapshot& h) { return static_cast<double>(h.entries.size()); }));
+    out.push_back(per_hook("socket_lsm_exporter_map_capacity", "Capacity of the hook's map.",
+                           MetricType::Gauge, *snap,
+                           [](const HookSnapshot& h) { return static_cast<double>(h.capacity); }));
+    out.push_back(single("socket_lsm_exporter_last_read_timestamp_seconds",
+                         "Unix time of the last successful read of the BPF maps.",
+                         MetricType::Gauge, snap->timestamp_seconds));
+    out.push_back(single("socket_lsm_exporter_read_duration_seconds",
+                         "How long the last read of the BPF maps took.", MetricType::Gauge,
+                         snap->duration_seconds));
+  }
+  out.push_back(single("socket_lsm_exporter_read_errors_total", "Failed reads of the BPF maps.",
+                       MetricType::Counter, static_cast<double>(reader_.read_errors())));
+
+  MetricFamily attached{"socket_lsm_exporter_hook_attached",
+                        "1 when the hook is attached with this backend, else 0.",
+                        MetricType::Gauge,
+                        {}};
+  for (const Hook hook : all_hooks()) {
+    for (const Backend b : kBackendOrder) {
+      const HookObject* object = hooks_.object(hook);
+      const bool on = object && object->backend() == b;
+      attached.metric.push_back(
+          sample({{"backend", std::string(backend_name(b))}, {"hook", std::string(hook.name())}},
+                 on ? 1 : 0, MetricType::Gauge));
+    }
+  }
+  out.push_back(std::move(attached));
+  out.push_back(
+      single("socket_lsm_exporter_build_info",
+             "A metric with a constant 1 labelled by version, revision and libbpf version.",
+             MetricType::Gauge, 1,
+             {{"libbpf_version", libbpf_version()},
+              {"revision", SLE_REVISION},
+              {"version", SLE_VERSION}}));
+  if (stats_held_ || bpf_stats_sysctl_enabled()) {
+    for (auto& f : bpf_stats_families(hooks_)) out.push_back(std::move(f));
+  }
+  for (auto& f : process_metrics()) out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace sle

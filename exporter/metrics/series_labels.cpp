@@ -1,0 +1,58 @@
+#include "metrics/series_labels.h"
+
+#include <array>
+
+#include "cgroups/cgroup_path.h"
+#include "hooks/label_names.h"
+
+namespace sle {
+namespace {
+
+// Indexed by enum sle_peer_class.
+constexpr std::array<std::string_view, 8> kPeerNames = {
+    "", "loopback", "private", "link_local", "multicast", "broadcast", "unspecified", "public"};
+
+// Indexed by enum sle_port_class; SLE_PORT_EXACT is the number itself.
+constexpr std::array<std::string_view, 5> kPortClassNames = {"", "", "system", "registered",
+                                                             "dynamic"};
+
+bool on(std::uint32_t mask, sle_label label) { return (mask & label_bit(label)) != 0; }
+
+}  // namespace
+
+std::string port_label(std::uint8_t port_class, std::uint16_t port) {
+  if (port_class == SLE_PORT_EXACT) return std::to_string(port);
+  if (port_class < kPortClassNames.size()) return std::string(kPortClassNames[port_class]);
+  return std::to_string(port_class);
+}
+
+std::string peer_label(std::uint8_t peer) {
+  if (peer < kPeerNames.size()) return std::string(kPeerNames[peer]);
+  return std::to_string(peer);
+}
+
+LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupPaths& cgroup_paths) {
+  LabelSet labels;
+  const auto add = [&](sle_label label, std::string value) {
+    if (on(mask, label) && !value.empty())
+      labels.push_back({std::string(kLabelNames[label]), std::move(value)});
+  };
+  add(SLE_LABEL_FAMILY, family_name(key.family));
+  add(SLE_LABEL_TYPE, type_name(key.type));
+  add(SLE_LABEL_PROTOCOL, protocol_name(key.family, key.protocol));
+  add(SLE_LABEL_PORT, port_label(key.port_class, key.port));
+  add(SLE_LABEL_PEER, peer_label(key.peer));
+  add(SLE_LABEL_LEVEL, level_name(key.level));
+  add(SLE_LABEL_OPTNAME, optname_name(key.level, key.optname));
+  if (mask & kCgroupLabels) {
+    const auto it = cgroup_paths.find(key.cgroup_id);
+    const std::string path = it == cgroup_paths.end() ? "unknown" : it->second;
+    const CgroupIdentity id = parse_cgroup_path(path);
+    add(SLE_LABEL_CGROUP, path);
+    add(SLE_LABEL_POD_UID, id.pod_uid);
+    add(SLE_LABEL_CONTAINER_ID, id.container_id);
+  }
+  return labels;
+}
+
+}  // namespace sle

@@ -1,0 +1,25 @@
+// From a map key to the label set of its series, following the hook's label mask and the
+// metrics contract: names decoded, absent labels left out, cgroup ids turned into paths.
+#pragma once
+
+#include <prometheus/client_metric.h>
+
+#include <string>
+#include <vector>
+
+#include "cgroups/cgroup_path.h"
+#include "hooks/hook_table.h"
+
+namespace sle {
+
+using LabelSet = std::vector<prometheus::ClientMetric::Label>;
+
+// cgroup_paths: the snapshot's labels for cgroup ids; an id missing there is "unknown".
+LabelSet series_labels(const sle_key& key, std::uint32_t label_mask,
+                       const CgroupPaths& cgroup_paths);
+
+// Label value of a port key field and of a peer class; empty when the label is absent.
+std::string port_label(std::uint8_t port_class, std::uint16_t port);
+std::string peer_label(std::uint8_t peer);
+
+}  // namespace sle

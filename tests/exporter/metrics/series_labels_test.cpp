@@ -1,0 +1,78 @@
+#include "metrics/series_labels.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sle {
+namespace {
+
+std::string render(const LabelSet& labels) {
+  std::string out;
+  for (const auto& l : labels) out += l.name + "=" + l.value + " ";
+  return out;
+}
+
+sle_key tcp_connect() {
+  sle_key k{};
+  k.family = 10;  // inet6
+  k.type = 1;
+  k.protocol = 6;
+  k.port = 443;
+  k.port_class = SLE_PORT_EXACT;
+  k.peer = SLE_PEER_PUBLIC;
+  return k;
+}
+
+TEST(SeriesLabels, AllLabelsOfAHookInContractOrder) {
+  const std::uint32_t mask = spec(hook_named("connect")).labels & ~kCgroupLabels;
+  EXPECT_EQ(render(series_labels(tcp_connect(), mask, {})),
+            "family=inet6 type=stream protocol=tcp port=443 peer=public ");
+}
+
+TEST(SeriesLabels, SwitchedOffLabelsAreLeftOut) {
+  const std::uint32_t mask = label_bit(SLE_LABEL_PROTOCOL) | label_bit(SLE_LABEL_PEER);
+  // The kernel keeps the family for the protocol's name; the family label itself is gone.
+  EXPECT_EQ(render(series_labels(tcp_connect(), mask, {})), "protocol=tcp peer=public ");
+}
+
+TEST(SeriesLabels, AbsentPortAndPeerAreLeftOut) {
+  sle_key k{};
+  k.family = 1;  // unix
+  k.type = 2;
+  EXPECT_EQ(render(series_labels(k, spec(hook_named("connect")).labels & ~kCgroupLabels, {})),
+            "family=unix type=dgram protocol=0 ");
+}
+
+TEST(SeriesLabels, SetsockoptDecodesPerLevel) {
+  sle_key k{};
+  k.family = 2;
+  k.type = 1;
+  k.protocol = 6;
+  k.level = 6;
+  k.optname = 1;
+  EXPECT_EQ(render(series_labels(k, spec(hook_named("setsockopt")).labels & ~kCgroupLabels, {})),
+            "family=inet type=stream protocol=tcp level=IPPROTO_TCP optname=TCP_NODELAY ");
+}
+
+TEST(SeriesLabels, CgroupNotInTheSnapshotIsUnknown) {
+  sle_key k{};
+  k.cgroup_id = 42;
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, {})), "cgroup=unknown ");
+}
+
+TEST(SeriesLabels, CgroupPathGivesPodAndContainer) {
+  sle_key k{};
+  k.cgroup_id = 7;
+  const std::string id(64, 'a');
+  const std::string path =
+      "/kubepods.slice/kubepods-besteffort.slice/"
+      "kubepods-besteffort-pod0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0.slice/cri-containerd-" +
+      id + ".scope";
+  EXPECT_EQ(
+      render(series_labels(k, kCgroupLabels, {{7, path}})),
+      "cgroup=" + path + " pod_uid=0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 container_id=" + id + " ");
+}
+
+}  // namespace
+}  // namespace sle

@@ -1,0 +1,173 @@
+// The HTTP server in-process (no root needed): basic auth and headers on every response, probes,
+// and a clear error when the port is taken.
+#include "web/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <prometheus/metric_family.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "common/error.h"
+#include "credentials.h"
+
+namespace sle {
+namespace {
+
+using test::kAliceAuthorization;
+using test::kAliceHash;
+
+class OneGauge final : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::ClientMetric m;
+    m.gauge.value = 42;
+    return {prometheus::MetricFamily{
+        "sle_test_gauge", "A test gauge.", prometheus::MetricType::Gauge, {m}}};
+  }
+};
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Response {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+};
+
+Response get(std::uint16_t port, const std::string& path, const std::string& authorization = "") {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Response r;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return r;
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+  if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
+  req += "\r\n";
+  std::string raw;
+  if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+    char buf[8192];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      raw.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto end = raw.find("\r\n\r\n");
+  if (end == std::string::npos) return r;
+  std::size_t line_end = raw.find("\r\n");
+  r.status = std::atoi(raw.substr(9, 3).c_str());
+  while (line_end < end) {
+    const std::size_t next = raw.find("\r\n", line_end + 2);
+    const std::string line = raw.substr(line_end + 2, next - line_end - 2);
+    const auto colon = line.find(':');
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (colon != std::string::npos)
+      r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+    line_end = next;
+  }
+  r.body = raw.substr(end + 4);
+  return r;
+}
+
+// The server's address on loopback.
+ListenAddress loopback(std::uint16_t port) { return ListenAddress{"127.0.0.1", port}; }
+
+bool always_ready() { return true; }
+
+TEST(HttpServerWebConfig, BasicAuthOnEveryPathAndHeadersOnEveryResponse) {
+  WebConfig web;
+  web.basic_auth_users = {{"alice", kAliceHash}};
+  web.headers = {{"X-Frame-Options", "deny"}};
+  const std::uint16_t port = free_port();
+  const HttpServer server(loopback(port), "/metrics", std::make_shared<OneGauge>(), web,
+                          always_ready);
+
+  for (const std::string path : {"/metrics", "/", "/elsewhere"}) {
+    Response none = get(port, path);
+    EXPECT_EQ(none.status, 401) << path;
+    EXPECT_EQ(none.headers["www-authenticate"], "Basic realm=\"socket-lsm-exporter\"") << path;
+    EXPECT_EQ(none.headers["x-frame-options"], "deny") << path;
+    EXPECT_EQ(none.body.find("sle_test_gauge"), std::string::npos) << path;
+    EXPECT_EQ(get(port, path, "Basic YWxpY2U6d3Jvbmc=").status, 401) << path;  // alice:wrong
+    EXPECT_EQ(get(port, path, "Bearer abc").status, 401) << path;
+  }
+  Response metrics = get(port, "/metrics", kAliceAuthorization);
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.headers["x-frame-options"], "deny");
+  EXPECT_NE(metrics.body.find("sle_test_gauge 42"), std::string::npos) << metrics.body;
+  EXPECT_EQ(get(port, "/", kAliceAuthorization).status, 200);
+  EXPECT_EQ(get(port, "/elsewhere", kAliceAuthorization).status, 404);
+}
+
+TEST(HttpServerWebConfig, WithoutWebConfigEverythingIsOpen) {
+  const std::uint16_t port = free_port();
+  const HttpServer server(loopback(port), "/metrics", std::make_shared<OneGauge>(), WebConfig{},
+                          always_ready);
+  const Response metrics = get(port, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.headers.count("www-authenticate"), 0u);
+  EXPECT_NE(metrics.body.find("sle_test_gauge 42"), std::string::npos);
+}
+
+TEST(HttpServerWebConfig, ProbesAnswerWithoutCredentials) {
+  WebConfig web;
+  web.basic_auth_users = {{"alice", kAliceHash}};
+  const std::uint16_t port = free_port();
+  bool ready = false;
+  const HttpServer server(loopback(port), "/metrics", std::make_shared<OneGauge>(), web,
+                          [&ready] { return ready; });
+  EXPECT_EQ(get(port, "/healthz").status, 200);
+  EXPECT_EQ(get(port, "/healthz").body, "ok\n");
+  EXPECT_EQ(get(port, "/readyz").status, 503);
+  EXPECT_EQ(get(port, "/readyz").body, "not ready\n");
+  ready = true;
+  EXPECT_EQ(get(port, "/readyz").status, 200);
+  EXPECT_EQ(get(port, "/healthzz").status, 401);  // only the probe paths themselves are open
+  EXPECT_EQ(get(port, "/metrics").status, 401);
+}
+
+TEST(HttpServerWebConfig, PortInUseNamesCivetwebsReason) {
+  const std::uint16_t port = free_port();
+  const HttpServer first(loopback(port), "/metrics", std::make_shared<OneGauge>(), WebConfig{},
+                         always_ready);
+  try {
+    const HttpServer second(loopback(port), "/metrics", std::make_shared<OneGauge>(),
+                            WebConfig{}, always_ready);
+    FAIL() << "the second server started";
+  } catch (const SystemError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("cannot listen on 127.0.0.1:" + std::to_string(port) + ": ", 0), 0u)
+        << what;
+    EXPECT_NE(what.find("in use"), std::string::npos) << what;
+  }
+}
+
+TEST(HttpServerTls, UnavailableReasonNamesWhatIsMissing) {
+  // Debian bookworm's civetweb 1.15 with OpenSSL 3: the reason names the missing function.
+  const std::string reason = tls_unavailable_reason();
+  if (!reason.empty())
+    EXPECT_NE(reason.find("SSL_get_peer_certificate"), std::string::npos) << reason;
+}
+
+}  // namespace
+}  // namespace sle
