@@ -7,7 +7,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
 /* newsock has no struct sock yet when the hook runs: the listening socket carries the labels. */
 static __always_inline void on_accept(struct socket *sock)
 {

@@ -7,8 +7,8 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
-static __always_inline void on_bind(struct socket *sock, const void *address, int addrlen, bool user)
+static __always_inline void on_bind(struct socket *sock, const void *address, int addrlen,
+				    bool user)
 {
 	sle_count_socket_address(sock, address, addrlen, user, false);
 }

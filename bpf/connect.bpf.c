@@ -7,7 +7,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
 static __always_inline void on_connect(struct socket *sock, const void *address, int addrlen,
 				       bool user)
 {

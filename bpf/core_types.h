@@ -70,7 +70,7 @@ struct sock_common {
 
 struct sock {
 	struct sock_common __sk_common;
-	__u16 sk_type;     /* a bitfield before Linux 5.6: read through core_fixes.bpf.h */
+	__u16 sk_type;	   /* a bitfield before Linux 5.6: read through core_fixes.bpf.h */
 	__u16 sk_protocol; /* likewise */
 };
 

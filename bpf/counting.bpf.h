@@ -95,7 +95,8 @@ static __always_inline void sle_make_key(struct sle_key *key, const struct sle_c
 	if (sle_label_on(SLE_LABEL_PORT) && call->has_port) {
 		__u16 port = call->port;
 		int exact = (sle_exact_ports[(port >> 6) & (SLE_PORT_BITMAP_WORDS - 1)] >>
-			     (port & 63)) & 1;
+			     (port & 63)) &
+			    1;
 
 		key->port_class = sle_classify_port(port, exact);
 		key->port = key->port_class == SLE_PORT_EXACT ? port : 0;

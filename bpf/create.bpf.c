@@ -8,7 +8,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
 /* The hook fires before the socket exists, so the key comes from the arguments. */
 static __always_inline void on_create(int family, int type, int protocol)
 {

@@ -7,7 +7,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
 static __always_inline void on_listen(struct socket *sock)
 {
 	sle_count_socket_local_port(sock);

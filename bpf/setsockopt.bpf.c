@@ -7,7 +7,6 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-
 static __always_inline void on_setsockopt(struct socket *sock, int level, int optname)
 {
 	struct sle_call call = {};

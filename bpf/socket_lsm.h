@@ -29,14 +29,14 @@ enum sle_label {
 
 #define SLE_LABEL_BIT(l) (1u << (l))
 /* Any of the cgroup-derived labels needs the cgroup id in the key. */
-#define SLE_CGROUP_LABELS                                                                          \
-	(SLE_LABEL_BIT(SLE_LABEL_CGROUP) | SLE_LABEL_BIT(SLE_LABEL_POD_UID) |                       \
+#define SLE_CGROUP_LABELS                                                     \
+	(SLE_LABEL_BIT(SLE_LABEL_CGROUP) | SLE_LABEL_BIT(SLE_LABEL_POD_UID) | \
 	 SLE_LABEL_BIT(SLE_LABEL_CONTAINER_ID))
 
 /* What the port field of a key means. */
 enum sle_port_class {
 	SLE_PORT_NONE = 0,   /* family without ports, or label switched off: label absent */
-	SLE_PORT_EXACT,      /* port is in the configured exact set: label is the number */
+	SLE_PORT_EXACT,	     /* port is in the configured exact set: label is the number */
 	SLE_PORT_SYSTEM,     /* 0-1023 but not in the exact set */
 	SLE_PORT_REGISTERED, /* 1024-49151 */
 	SLE_PORT_DYNAMIC,    /* 49152-65535 */
@@ -64,7 +64,7 @@ struct sle_key {
 	__u16 protocol;
 	__u16 port;
 	__u8 port_class; /* enum sle_port_class */
-	__u8 peer;       /* enum sle_peer_class */
+	__u8 peer;	 /* enum sle_peer_class */
 	__u8 pad[6];
 };
 

@@ -59,8 +59,7 @@ CgroupResolver::CgroupResolver(std::string root,
                                std::chrono::steady_clock::duration min_rewalk_interval)
     : root_(std::move(root)), min_rewalk_interval_(min_rewalk_interval) {
   struct stat st {};
-  if (::stat(root_.c_str(), &st) != 0)
-    throw SystemError("cgroup root " + root_, errno);
+  if (::stat(root_.c_str(), &st) != 0) throw SystemError("cgroup root " + root_, errno);
   if (!S_ISDIR(st.st_mode)) throw SystemError("cgroup root " + root_, ENOTDIR);
 }
 

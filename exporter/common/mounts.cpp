@@ -72,8 +72,7 @@ std::vector<MountEntry> parse_mountinfo(std::istream& in) {
 std::vector<MountEntry> read_mountinfo() {
   constexpr const char* kPath = "/proc/self/mountinfo";
   std::ifstream in(kPath);
-  if (!in)
-    throw SystemError(std::string("cannot open ") + kPath, errno);
+  if (!in) throw SystemError(std::string("cannot open ") + kPath, errno);
   return parse_mountinfo(in);
 }
 
@@ -89,9 +88,8 @@ std::string ensure_mounted(std::string_view fs_type, const std::string& default_
 
   const std::string type(fs_type);
   auto fail = [&](const std::string& why) {
-    return SystemError(type + " is not mounted and mounting it at " + default_path +
-                              " failed: " + why + "; mount it with: mount -t " + type + " " + type +
-                              " " + default_path);
+    return SystemError(type + " is not mounted and mounting it at " + default_path + " failed: " +
+                       why + "; mount it with: mount -t " + type + " " + type + " " + default_path);
   };
 
   std::error_code ec;

@@ -182,8 +182,8 @@ class Parser : private YamlFields {
     const std::string& text = scalar(field, "a string");
     for (const auto& c : choices)
       if (c.name == text) return c.value;
-    fail(field, "unknown " + std::string(what) + " " + quote(text) + " (valid: " +
-                    join(choices, [](const auto& c) { return c.name; }) + ")");
+    fail(field, "unknown " + std::string(what) + " " + quote(text) +
+                    " (valid: " + join(choices, [](const auto& c) { return c.name; }) + ")");
   }
 
   void parse_top(const Field& root, Config& config) const {

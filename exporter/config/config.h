@@ -53,9 +53,9 @@ struct Config {
   std::chrono::milliseconds read_interval{5000};  // 0 = read the maps at each scrape
   ListenAddress listen_address;
   std::string telemetry_path = "/metrics";
-  std::string web_config_file;           // empty = none
-  bool bpf_stats = false;                // turn on kernel BPF run-time stats (BPF_ENABLE_STATS)
-  std::optional<Backend> backend;        // nullopt: auto
+  std::string web_config_file;     // empty = none
+  bool bpf_stats = false;          // turn on kernel BPF run-time stats (BPF_ENABLE_STATS)
+  std::optional<Backend> backend;  // nullopt: auto
   log::Level log_level = log::Level::info;
   log::Format log_format = log::Format::logfmt;
   std::vector<PortRange> exact_ports{{0, 1023}};

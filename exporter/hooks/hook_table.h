@@ -82,7 +82,8 @@ constexpr const HookSpec& spec(Hook h) { return h.spec(); }
 constexpr std::array<Hook, kHookCount> all_hooks() {
   return []<std::size_t... I>(std::index_sequence<I...>) {
     return std::array<Hook, kHookCount>{Hook(I)...};
-  }(std::make_index_sequence<kHookCount>());
+  }
+  (std::make_index_sequence<kHookCount>());
 }
 
 constexpr std::optional<Hook> hook_from_name(std::string_view name) {

@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "loader/hook_set.h"
 #include "common/unique_fd.h"
+#include "loader/hook_set.h"
 
 namespace sle {
 

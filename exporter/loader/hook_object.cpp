@@ -94,8 +94,7 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
   bpf_object* obj = object_.get();
 
   *global<sle_hook_config>(obj, ".rodata", "sle_cfg") = settings.config;
-  *global<decltype(settings.exact_ports)>(obj, ".rodata", "sle_exact_ports") =
-      settings.exact_ports;
+  *global<decltype(settings.exact_ports)>(obj, ".rodata", "sle_exact_ports") = settings.exact_ports;
   if (const int err = bpf_map__set_max_entries(find_map(obj, kCountsMap), settings.max_entries))
     throw SystemError("setting the map capacity of " + what, -err);
 

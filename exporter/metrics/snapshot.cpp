@@ -9,7 +9,8 @@ HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
   HookSnapshot s{.hook = object.hook(),
                  .backend = object.backend(),
                  .label_mask = label_mask,
-                 .capacity = object.capacity()};
+                 .capacity = object.capacity(),
+                 .entries = {}};
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const auto before = read_totals(object.totals_fd());
     s.entries = read_counts(object.counts_fd(), s.capacity);
@@ -23,7 +24,8 @@ HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
 
 SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config, CgroupResolver* resolver)
     : hooks_(hooks), resolver_(resolver), interval_(config.read_interval) {
-  for (const Hook hook : all_hooks()) label_masks_[hook.index()] = config.hooks[hook.index()].label_mask;
+  for (const Hook hook : all_hooks())
+    label_masks_[hook.index()] = config.hooks[hook.index()].label_mask;
 }
 
 SnapshotReader::~SnapshotReader() { stop(); }

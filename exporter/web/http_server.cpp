@@ -112,8 +112,7 @@ class AuthHandler final : public CivetAuthHandler {
   bool authorize(CivetServer*, mg_connection* conn) override {
     // Probes carry no credentials (a kubelet's httpGet), and their answers tell nothing secret.
     const char* uri = mg_get_request_info(conn)->local_uri;
-    if (uri && (std::strcmp(uri, "/healthz") == 0 || std::strcmp(uri, "/readyz") == 0))
-      return true;
+    if (uri && (std::strcmp(uri, "/healthz") == 0 || std::strcmp(uri, "/readyz") == 0)) return true;
     if (auth_.allows(mg_get_header(conn, "Authorization"))) return true;
     // Returning false tells civetweb that the response has been sent.
     respond(conn, 401, "text/plain; charset=utf-8", "401 Unauthorized\n",
@@ -195,8 +194,7 @@ UniqueFd key_and_certificate_memfd(const TlsServerConfig& tls) {
       fd && ::write(fd.get(), pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
   const int err = errno;
   ::explicit_bzero(pem.data(), pem.size());
-  if (!written)
-    throw SystemError("cannot pass the TLS key to civetweb: memfd", err);
+  if (!written) throw SystemError("cannot pass the TLS key to civetweb: memfd", err);
   return fd;
 }
 
@@ -204,13 +202,13 @@ UniqueFd key_and_certificate_memfd(const TlsServerConfig& tls) {
 
 struct HttpServer::Site {
   Site(const WebConfig& web, const std::string& telemetry_path,
-       std::shared_ptr<prometheus::Collectable> collector, std::function<bool()> ready)
+       std::shared_ptr<prometheus::Collectable> collector, std::function<bool()> is_ready)
       : auth(web.basic_auth_users),
         headers(header_lines(web.headers)),
         metrics(std::move(collector), headers),
         landing(telemetry_path, headers),
         healthy({}, headers),
-        ready(std::move(ready), headers),
+        ready(std::move(is_ready), headers),
         auth_handler(auth, headers) {}
 
   BasicAuth auth;
@@ -255,8 +253,8 @@ HttpServer::HttpServer(const ListenAddress& listen_address, const std::string& t
   };
   // civetweb's syntax: "10142" for every address, else "127.0.0.1:10142" or "[::1]:10142".
   const std::string port = std::to_string(listen_address.port);
-  set("listening_ports", (listen_address.host.empty() ? port : listen_address.str()) +
-                             (web.tls ? "s" : ""));
+  set("listening_ports",
+      (listen_address.host.empty() ? port : listen_address.str()) + (web.tls ? "s" : ""));
   set("num_threads", "4");
   set("request_timeout_ms", "10000");
   UniqueFd pem;  // open until civetweb has read it, in the CivetServer constructor

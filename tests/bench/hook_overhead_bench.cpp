@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "loader/bpf_stats.h"
-#include "config/config.h"
-#include "loader/hook_set.h"
 #include "common/logging.h"
 #include "common/unique_fd.h"
+#include "config/config.h"
+#include "loader/bpf_stats.h"
+#include "loader/hook_set.h"
 
 namespace {
 

@@ -296,8 +296,9 @@ TEST_F(ExporterTest, ForcedBackendThatCannotAttachExitsOneWithTheReason) {
   if (failed_backend.empty())
     GTEST_SKIP() << "SKIPPED: every backend works on this kernel, none can be forced to fail";
   // timeout: an exporter that starts after all must fail the test, not hang it.
-  const CommandOutput out = run_command("timeout 120 " + exporter_path() + " --config.file=" +
-                                        config + " --bpf.backend=" + failed_backend);
+  const CommandOutput out =
+      run_command("timeout 120 " + exporter_path() + " --config.file=" + config +
+                  " --bpf.backend=" + failed_backend);
   EXPECT_EQ(out.code, 1) << out.text;
   EXPECT_NE(out.text.find("level=error msg=\"Cannot start\" err=\"cannot attach hook create (" +
                           failed_backend + ": "),

@@ -2,8 +2,6 @@
 // the exporter with a message naming file, line and key, and TLS (with client certificates): for
 // real where civetweb's OpenSSL binding is complete, else refused at startup. Needs root (BPF);
 // the TLS tests also need curl, openssl and a C compiler (see testdata/civetweb_openssl3_shim.c).
-#include "web/http_server.h"
-
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include "harness.h"
 #include "scrape.h"
 #include "temp_dir.h"
+#include "web/http_server.h"
 
 namespace sle::test {
 namespace {

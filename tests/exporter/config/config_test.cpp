@@ -205,7 +205,8 @@ hooks:
   EXPECT_EQ(hook(c, hook_named("bind")).label_mask, L(SLE_LABEL_PORT) | L(SLE_LABEL_FAMILY));
   EXPECT_EQ(hook(c, hook_named("connect")).label_mask,
             L(SLE_LABEL_PEER) | L(SLE_LABEL_POD_UID) | L(SLE_LABEL_CONTAINER_ID));
-  EXPECT_EQ(hook(c, hook_named("setsockopt")).label_mask, L(SLE_LABEL_LEVEL) | L(SLE_LABEL_OPTNAME));
+  EXPECT_EQ(hook(c, hook_named("setsockopt")).label_mask,
+            L(SLE_LABEL_LEVEL) | L(SLE_LABEL_OPTNAME));
   EXPECT_EQ(hook(c, hook_named("listen")).label_mask, 0u);
   // Hooks not mentioned keep all their labels.
   EXPECT_EQ(hook(c, hook_named("create")).label_mask, spec(hook_named("create")).labels);
@@ -221,7 +222,8 @@ hooks:
     families: []
 )",
                                 "x.yaml");
-  EXPECT_EQ(hook(c, hook_named("bind")).family_mask, (std::uint64_t{1} << 2) | (std::uint64_t{1} << 10));
+  EXPECT_EQ(hook(c, hook_named("bind")).family_mask,
+            (std::uint64_t{1} << 2) | (std::uint64_t{1} << 10));
   EXPECT_EQ(hook(c, hook_named("create")).family_mask, 0u);
   EXPECT_EQ(hook(c, hook_named("connect")).family_mask, 0u);
 }
@@ -229,9 +231,9 @@ hooks:
 TEST(ConfigValues, FamiliesNamesAndNumbers) {
   const Config c =
       parse_config("hooks:\n  connect:\n    families: [unix, netlink, 40, \"63\", 0]\n", "x.yaml");
-  EXPECT_EQ(hook(c, hook_named("connect")).family_mask, (std::uint64_t{1} << 1) | (std::uint64_t{1} << 16) |
-                                                    (std::uint64_t{1} << 40) |
-                                                    (std::uint64_t{1} << 63) | std::uint64_t{1});
+  EXPECT_EQ(hook(c, hook_named("connect")).family_mask,
+            (std::uint64_t{1} << 1) | (std::uint64_t{1} << 16) | (std::uint64_t{1} << 40) |
+                (std::uint64_t{1} << 63) | std::uint64_t{1});
 }
 
 TEST(ConfigValues, HookDisabledAndMaxEntries) {
