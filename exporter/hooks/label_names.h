@@ -1,6 +1,6 @@
 // Label values for the numbers the kernel hands the socket hooks: address family, socket type,
 // protocol, setsockopt level and option name. The strings are part of the metrics contract (see
-// DESIGN.md, "Label values"), so they never depend on the build machine's headers: the tables hold
+// README.md, "Metrics"), so they never depend on the build machine's headers: the tables hold
 // the Linux x86_64 values. A number without a name is rendered as its decimal value.
 //
 // Names are the uapi header's own name for the number, the one strace prints (SO_RCVTIMEO_OLD for

@@ -168,7 +168,8 @@ void expect_attached(const Samples& samples, const std::string& log) {
   }
 }
 
-// The cgroup resolver re-walks at most once a second: scrape until the cgroup's path shows.
+// The cgroup resolver re-walks the tree on a miss, at most once per read interval (0s in these
+// tests): scrape until the cgroup's path shows.
 Samples scrape_until_cgroup_seen(std::uint16_t port, const std::string& cgroup) {
   Samples samples;
   for (int i = 0; i < 50; ++i) {

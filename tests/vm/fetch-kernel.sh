@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fetches the Debian bookworm cloud kernel (the one DESIGN.md boots under QEMU) and prints the
+# Fetches the Debian bookworm cloud kernel (the one the VM suite boots under QEMU) and prints the
 # path of its vmlinuz. Usage: fetch-kernel.sh [CACHE_DIR]   (default: build/vm)
 # Idempotent: a kernel already unpacked in CACHE_DIR is reused without touching apt.
 set -eu

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The VM suite, one command: runs the integration test inside the Debian bookworm cloud kernel
 # under QEMU, once per backend, because the development machines' kernel only runs the
-# tracepoint backend (DESIGN.md, "The development machines").
+# tracepoint backend (README, "Backends").
 #   tests/vm/run.sh [--exporter BIN] [--test BIN] [--out DIR] [--timeout SECONDS]
 # Defaults: build/socket_lsm_exporter, build/tests/integration/integration_test, build/vm, 900.
 # Two boots: one with `bpf` in the LSM list (lsm, fentry, kprobe, tracepoint, auto -> lsm), one
