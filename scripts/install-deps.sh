@@ -21,13 +21,14 @@ BUILD_PACKAGES="
 "
 
 # Tests. prometheus: promtool, and the server the dashboard test queries. mmdebstrap, buildah:
-# the container image (tests/deploy). util-linux: unshare, setpriv. python3: test scripts and
-# workloads.
+# the container image (tests/deploy). util-linux (unshare, setpriv), libcap2-bin (capsh): the
+# image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
+# scripts/gen-prometheusrule.py.
 TEST_PACKAGES="
   libssl-dev openssl curl
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
-  mmdebstrap buildah
+  mmdebstrap buildah python3-yaml libcap2-bin
 "
 
 case "${1:-}" in
