@@ -7,7 +7,7 @@ it, serves exact counts.
    40 MiB.
 2. The image's entrypoint and command (from the image config) run from that root under
    `unshare --mount --pid --fork` and `capsh --chroot`, as the DaemonSet's container would: its
-   own PID namespace, a read-only sysfs, the DaemonSet's host paths (deploy/kubernetes/base/
+   own PID namespace, a read-only root filesystem, a read-only sysfs, the DaemonSet's host paths (deploy/kubernetes/base/
    daemonset.yaml) mounted at their paths, read-only where the DaemonSet says so, uid 0 with
    only the DaemonSet's capabilities in the bounding set, no_new_privs. Where the host lacks a
    path (a runtime's state directory, bpffs), an empty one stands in; containerd's stands in
@@ -89,7 +89,9 @@ def main():
     # 1. Build.
     rootfs = os.path.join(work, "rootfs")
     t0 = time.time()
-    b = subprocess.run([os.path.join(sle.ROOT, "scripts/build-image.sh"), "--export-rootfs", rootfs],
+    # A fixed tag, so test runs do not leave one image per revision behind.
+    b = subprocess.run([os.path.join(sle.ROOT, "scripts/build-image.sh"), "--tag",
+                        "localhost/socket-lsm-exporter:ctest", "--export-rootfs", rootfs],
                        capture_output=True, text=True)
     print(b.stdout, end="")
     if not check(f"scripts/build-image.sh builds the image ({time.time() - t0:.0f} s)", b.returncode == 0,
@@ -125,7 +127,15 @@ def main():
         containerd_state(stand_in["/run/containerd/io.containerd.runtime.v2.task/k8s.io"], cg)
         q = shlex.quote
         sh = ["set -e", f"R={q(rootfs)}",
-              "mkdir -p $R/proc $R/sys $R/dev",
+              "mkdir -p $R/proc $R/sys $R/dev"]
+        # Mount points outside /sys (the runtimes' state) are made before the root goes
+        # read-only, as a container runtime makes them.
+        for m in c["volumeMounts"]:
+            if not m["mountPath"].startswith(("/sys/", "/etc/")):
+                sh.append(f"mkdir -p $R{q(m['mountPath'])}")
+        sh += [
+              # readOnlyRootFilesystem: the image's root, read-only, under everything else.
+              "mount --bind $R $R && mount -o remount,bind,ro $R",
               "mount -t proc proc $R/proc",
               "mount -t sysfs -o ro sysfs $R/sys",  # a container's /sys when not privileged
               "mount -t tmpfs -o mode=755 tmpfs $R/dev",
@@ -140,7 +150,6 @@ def main():
                 sh.append(f"mkdir -p $R{dst} && mount -t bpf bpf $R{q(dst)}")  # the host has none
                 continue
             src = stand_in.get(src, src)
-            sh.append(f"mkdir -p $R{q(dst)} 2>/dev/null || true")
             sh.append(f"mount --rbind {q(src)} $R{q(dst)}")
             if m.get("readOnly"):
                 sh.append(f"mount -o remount,bind,ro $R{q(dst)}")
