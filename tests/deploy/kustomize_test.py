@@ -7,7 +7,8 @@ promises.
   least one example, so each is rendered.
 - Every rendered object is validated against the Kubernetes and prometheus-operator schemas
   (tests/deploy/schema: npm ci of kubernetes-models and @kubernetes-models/prometheus-operator,
-  then validate.js).
+  then validate.js), and type-checked against their TypeScript interfaces for unknown fields
+  (strict.js, with the typescript package: the JSON schemas let unknown fields through).
 - The base's DaemonSet is not privileged: no privileged, no privilege escalation, every
   capability dropped and only BPF and PERFMON added, RuntimeDefault seccomp, a read-only root
   filesystem, resources set, every host path read-only but bpffs, tolerations for every taint,
@@ -207,6 +208,12 @@ def main():
             if not line.startswith("ok"):
                 print("    " + line)
         check("every rendered object is valid against its schema", v.returncode == 0, v.stderr[-2000:])
+        # The schemas accept unknown properties: a misspelt field is caught by type-checking
+        # each object against the packages' TypeScript interfaces (strict.js).
+        t = run(["node", os.path.join(SCHEMA, "strict.js")] + list(rendered.values()), cwd=SCHEMA)
+        for line in t.stdout.splitlines():
+            print("    " + line)
+        check("no rendered object has a field its type does not know", t.returncode == 0, t.stderr[-2000:])
 
     if "base" in rendered:
         base = objects(rendered["base"])
