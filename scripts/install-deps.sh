@@ -1,21 +1,52 @@
 #!/bin/sh
 # Installs everything socket-lsm-exporter builds, runs and tests with, from Debian bookworm's
 # packages. Idempotent: packages already there are left alone. Run as root.
+#
+#   scripts/install-deps.sh           # build and test (a development machine, CI)
+#   scripts/install-deps.sh --build   # only what building the exporter needs (the image's
+#                                     # builder stage, deploy/image/Containerfile)
 set -eu
 
 # libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of --web.config.file. libssl-dev: civetweb
 # dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which only this package
 # provides (needed at run time for TLS). openssl, curl: the web config integration tests.
-
-PACKAGES="
-  build-essential cmake pkg-config git
+# ca-certificates: copied into the container image. GoogleTest: the top-level CMakeLists.txt
+# requires it even to build the exporter alone.
+BUILD_PACKAGES="
+  build-essential cmake pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
-  libcrypt-dev libssl-dev openssl curl
-  prometheus python3
-  qemu-system-x86 busybox-static cpio
+  libcrypt-dev
 "
+
+# Tests. prometheus: promtool, and the server the dashboard test queries. mmdebstrap, buildah:
+# the container image (tests/deploy). util-linux (unshare, setpriv), libcap2-bin (capsh): the
+# image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
+# scripts/gen-prometheusrule.py.
+TEST_PACKAGES="
+  libssl-dev openssl curl
+  prometheus python3 util-linux
+  qemu-system-x86 busybox-static cpio
+  mmdebstrap buildah python3-yaml libcap2-bin
+"
+
+case "${1:-}" in
+  --build) PACKAGES=$BUILD_PACKAGES ;;
+  "") PACKAGES="$BUILD_PACKAGES $TEST_PACKAGES" ;;
+  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
+
+if [ -z "${1:-}" ]; then
+  # kubectl (its built-in kustomize renders deploy/kubernetes): any kubectl 1.21 or newer is
+  # used as it is. Debian's package is kubernetes-client (1.20 in bookworm, whose kustomize
+  # predates components: tests/deploy/kustomize.sh says so and fails if that is all there is).
+  command -v kubectl >/dev/null 2>&1 || PACKAGES="$PACKAGES kubernetes-client"
+  # Node.js and npm (tests/deploy/schema: the Kubernetes schema validation). Debian's nodejs and
+  # npm, unless a Node.js with its own npm is already installed.
+  command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+  command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
+fi
 
 missing=""
 for p in $PACKAGES; do
