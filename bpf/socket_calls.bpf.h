@@ -8,11 +8,11 @@
 
 /* A call on an existing socket, described by the socket alone. */
 static __always_inline void sle_call_from_socket(struct sle_call *call, struct socket *sock,
-						 __u16 *local_port)
+						 enum sle_ptr kind, __u16 *local_port)
 {
 	struct sle_socket_info info;
 
-	sle_read_socket(&info, sock);
+	sle_read_socket(&info, sock, kind);
 	call->family = info.family;
 	call->type = info.type;
 	call->protocol = info.protocol;
@@ -20,12 +20,12 @@ static __always_inline void sle_call_from_socket(struct sle_call *call, struct s
 }
 
 /* Counts a call on an existing socket, labelled with its bound local port (listen, accept). */
-static __always_inline void sle_count_socket_local_port(struct socket *sock)
+static __always_inline void sle_count_socket_local_port(struct socket *sock, enum sle_ptr kind)
 {
 	struct sle_call call = {};
 	__u16 local_port;
 
-	sle_call_from_socket(&call, sock, &local_port);
+	sle_call_from_socket(&call, sock, kind, &local_port);
 	if (sle_family_has_ports(call.family)) {
 		call.has_port = true;
 		call.port = local_port;
@@ -35,14 +35,15 @@ static __always_inline void sle_count_socket_local_port(struct socket *sock)
 
 /* Counts a call on an existing socket, labelled from the address it names: its port (bind: the
  * local port asked for; connect: the remote port) and, with_peer, the peer class. */
-static __always_inline void sle_count_socket_address(struct socket *sock, const void *address,
-						     int addrlen, bool user, bool with_peer)
+static __always_inline void sle_count_socket_address(struct socket *sock, enum sle_ptr kind,
+						     const void *address, int addrlen, bool user,
+						     bool with_peer)
 {
 	struct sle_call call = {};
 	struct sle_addr addr;
 	__u16 bound_port;
 
-	sle_call_from_socket(&call, sock, &bound_port);
+	sle_call_from_socket(&call, sock, kind, &bound_port);
 	sle_read_sockaddr(&addr, address, addrlen, user);
 	if (addr.has_port && sle_family_has_ports(call.family)) {
 		call.has_port = true;

@@ -84,4 +84,13 @@ struct sle_hook_config {
 
 #define SLE_PORT_BITMAP_WORDS (65536 / 64)
 
+/* What the running kernel lets the programs read directly (bpf/socket_read.bpf.h): bits of the
+ * read-only sle_kernel_features, found by user space before load (exporter/loader/
+ * kernel_features.h). Without a bit the programs take the slower path that every kernel allows. */
+enum sle_kernel_feature {
+	SLE_FEAT_TASK_BTF = 1u << 0, /* bpf_get_current_task_btf() in tracepoint programs (5.11+) */
+	SLE_FEAT_RDONLY_CAST = 1u << 1,	 /* the bpf_rdonly_cast kfunc (6.2+) */
+	SLE_FEAT_CAST_TO_VOID = 1u << 2, /* bpf_rdonly_cast(p, 0): loads at any offset (6.17+) */
+};
+
 #endif /* SOCKET_LSM_H */

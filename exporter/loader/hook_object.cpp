@@ -95,6 +95,7 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
 
   *global<sle_hook_config>(obj, ".rodata", "sle_cfg") = settings.config;
   *global<decltype(settings.exact_ports)>(obj, ".rodata", "sle_exact_ports") = settings.exact_ports;
+  *global<std::uint32_t>(obj, ".rodata", "sle_kernel_features") = settings.kernel_features;
   if (const int err = bpf_map__set_max_entries(find_map(obj, kCountsMap), settings.max_entries))
     throw SystemError("setting the map capacity of " + what, -err);
 

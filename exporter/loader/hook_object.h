@@ -21,6 +21,7 @@ struct HookSettings {
   std::uint32_t max_entries = 10240;
   sle_hook_config config{};
   std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> exact_ports{};
+  std::uint32_t kernel_features = 0;  // SLE_FEAT_* (loader/kernel_features.h)
 };
 
 class HookObject {

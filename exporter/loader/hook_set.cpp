@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/mounts.h"
+#include "loader/kernel_features.h"
 #include "loader/probing.h"
 
 namespace sle {
@@ -31,6 +32,7 @@ HookSettings hook_settings(const Config& config, Hook hook) {
   s.config.label_mask = hc.label_mask;
   s.config.family_mask = hc.family_mask;
   s.exact_ports = exact_port_bitmap(config);
+  s.kernel_features = kernel_features();
   return s;
 }
 
@@ -45,6 +47,9 @@ HookSet HookSet::attach(const Config& config) {
   HookSet set;
   std::vector<Backend> candidates(kBackendOrder.begin(), kBackendOrder.end());
   if (config.backend) candidates = {*config.backend};
+  log::info("Kernel features for direct reads",
+            {{"probed", feature_names(probed_kernel_features())},
+             {"used", feature_names(kernel_features())}});
 
   for (const Hook hook : all_hooks()) {
     const std::string name(hook.name());

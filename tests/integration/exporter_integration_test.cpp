@@ -168,6 +168,25 @@ void expect_attached(const Samples& samples, const std::string& log) {
   }
 }
 
+// The kernel features the exporter found for its direct reads (bpf/socket_read.bpf.h), printed so
+// the VM suite's logs show which paths each kernel took; with $SLE_EXPECT_FEATURES set (the VM
+// suite sets it per kernel), they must be exactly those: a kernel that should take a fast path
+// does, and one that cannot takes the fallback.
+void expect_kernel_features(const std::string& log) {
+  std::istringstream lines(log);
+  std::string probed, used;
+  for (std::string line; std::getline(lines, line);) {
+    auto f = logfmt_fields(line);
+    if (f["msg"] == "Kernel features for direct reads") probed = f["probed"], used = f["used"];
+  }
+  std::cout << "kernel features: probed=" << probed << " used=" << used << "\n";
+  EXPECT_FALSE(probed.empty()) << "no msg=\"Kernel features for direct reads\" in the log:\n"
+                               << log;
+  if (const char* expected = std::getenv("SLE_EXPECT_FEATURES")) {
+    EXPECT_EQ(probed, expected) << "kernel features";
+  }
+}
+
 // The cgroup resolver re-walks the tree on a miss, at most once per read interval (0s in these
 // tests): scrape until the cgroup's path shows.
 Samples scrape_until_cgroup_seen(std::uint16_t port, const std::string& cgroup) {
@@ -209,6 +228,7 @@ TEST_F(ExporterTest, CountsEveryHookExactlyPerSeries) {
     EXPECT_TRUE(expected.count(key)) << "unexpected series " << key << " = " << count;
   expect_invariant(samples);
   expect_attached(samples, exporter.log());
+  expect_kernel_features(exporter.log());
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
