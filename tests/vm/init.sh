@@ -6,6 +6,12 @@
 #   sle.runs=lsm,fentry,auto:lsm   an entry is a backend, or auto:X (auto, expecting X everywhere)
 #   sle.filter=GTEST_FILTER        default -*Promtool* (no promtool in the VM)
 #   sle.run_timeout=SECONDS        per run, default 600
+#   sle.features=task_btf          the kernel features the exporter must find (the integration
+#                                  test's $SLE_EXPECT_FEATURES), e.g. none, task_btf,rdonly_cast
+#   sle.bench=lsm,fentry           after the runs, the benchmark (tests/bench/hook_bench, when the
+#                                  initramfs has it) once per backend; sle.bench_args=A,B its
+#                                  arguments (commas for spaces). Markers: SLE-VM-BENCH-BEGIN
+#                                  backend=X, SLE-VM-BENCH-END backend=X rc=N seconds=S
 # Markers read by run.sh: SLE-VM-INIT, SLE-VM-BEGIN run=X, SLE-VM-RESULT run=X rc=N seconds=S,
 # SLE-VM-DONE. Only -u, not -e: if /init exited the kernel would panic and every later run (and
 # the DONE marker) would be lost, so failures are reported and the script goes on.
@@ -37,15 +43,19 @@ ip addr show dev lo
 
 # Reads name=value from the kernel command line (the kernel keeps dotted names there only).
 param() {
+  # No globbing: a gtest filter's * must reach the test as it is.
+  set -f
   # shellcheck disable=SC2013 # the command line is one line of words
   for word in $(cat /proc/cmdline); do
-    case $word in "$1="*) echo "${word#*=}"; return ;; esac
+    case $word in "$1="*) echo "${word#*=}"; set +f; return ;; esac
   done
+  set +f
   echo "$2"
 }
 runs=$(param sle.runs "")
 filter=$(param sle.filter "-*Promtool*")
 run_timeout=$(param sle.run_timeout 600)
+features=$(param sle.features "")
 
 for entry in $(echo "$runs" | tr ',' ' '); do
   case $entry in
@@ -59,6 +69,7 @@ for entry in $(echo "$runs" | tr ',' ' '); do
     export SLE_EXPORTER=/opt/sle/bin/socket_lsm_exporter SLE_TEST_BACKEND="$backend"
     export GTEST_COLOR=no # the console is a tty, the log is read as text
     if [ -n "$expect" ]; then export SLE_EXPECT_BACKEND="$expect"; else unset SLE_EXPECT_BACKEND; fi
+    if [ -n "$features" ]; then export SLE_EXPECT_FEATURES="$features"; fi
     cd /tmp && exec timeout "$run_timeout" integration_test --gtest_filter="$filter"
   )
   rc=$?
@@ -71,6 +82,20 @@ for entry in $(echo "$runs" | tr ',' ' '); do
   fi
   echo "SLE-VM-RESULT run=$entry rc=$rc seconds=$((end - start))"
 done
+
+bench=$(param sle.bench "")
+bench_args=$(param sle.bench_args "" | tr ',' ' ')
+if [ -n "$bench" ]; then
+  # bpftrace reads tracepoint formats from tracefs (the exporter would mount it itself).
+  mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
+  for backend in $(echo "$bench" | tr ',' ' '); do
+    echo "SLE-VM-BENCH-BEGIN backend=$backend"
+    start=$(date +%s)
+    # shellcheck disable=SC2086 # bench_args is a list of words
+    (cd /tmp && exec hook_bench --backend="$backend" $bench_args)
+    echo "SLE-VM-BENCH-END backend=$backend rc=$? seconds=$(($(date +%s) - start))"
+  done
+fi
 
 echo "SLE-VM-DONE"
 sync
