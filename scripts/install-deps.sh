@@ -23,9 +23,10 @@ BUILD_PACKAGES="
 # Tests. prometheus: promtool, and the server the dashboard test queries. mmdebstrap, buildah:
 # the container image (tests/deploy). util-linux (unshare, setpriv), libcap2-bin (capsh): the
 # image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
-# scripts/gen-prometheusrule.py.
+# scripts/gen-prometheusrule.py. bpftrace: what the benchmark compares the exporter with
+# (scripts/bench.sh).
 TEST_PACKAGES="
-  libssl-dev openssl curl
+  libssl-dev openssl curl bpftrace
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin
