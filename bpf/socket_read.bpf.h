@@ -90,10 +90,19 @@ static __always_inline void sle_read_socket_direct(struct sle_socket_info *out, 
 	out->local_port = sk->__sk_common.skc_num;
 }
 
-/* sock is an address: probe reads. */
+/*
+ * sock is an address: probe reads, as few as the layout allows. skc_num and skc_family are
+ * neighbours in struct sock_common, and sk_type and sk_protocol are neighbouring u16s since 5.6:
+ * one 4-byte read for each pair. The offsets are CO-RE constants: the verifier keeps one branch.
+ */
 static __always_inline void sle_read_socket_probed(struct sle_socket_info *out, struct socket *sock)
 {
+	__u32 num_off = bpf_core_field_offset(struct sock, __sk_common.skc_num);
+	__u32 family_off = bpf_core_field_offset(struct sock, __sk_common.skc_family);
+	__u32 type_off = bpf_core_field_offset(struct sock, sk_type);
+	__u32 protocol_off = bpf_core_field_offset(struct sock, sk_protocol);
 	struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u16 pair[2] = {};
 
 	out->family = 0;
 	out->protocol = 0;
@@ -102,10 +111,24 @@ static __always_inline void sle_read_socket_probed(struct sle_socket_info *out, 
 		out->type = (__u16)BPF_CORE_READ(sock, type);
 		return;
 	}
-	out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	out->type = sle_sk_type(sk);
-	out->protocol = sle_sk_protocol(sk);
-	out->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family_off == num_off + 2) {
+		bpf_probe_read_kernel(pair, sizeof(pair), (const void *)sk + num_off);
+		out->local_port = pair[0];
+		out->family = pair[1];
+	} else {
+		out->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		out->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	}
+	if (bpf_core_field_size(struct sock, sk_type) == 2 &&
+	    bpf_core_field_size(struct sock, sk_protocol) == 2 && protocol_off == type_off + 2) {
+		pair[0] = pair[1] = 0;
+		bpf_probe_read_kernel(pair, sizeof(pair), (const void *)sk + type_off);
+		out->type = pair[0];
+		out->protocol = pair[1];
+	} else {
+		out->type = sle_sk_type(sk);
+		out->protocol = sle_sk_protocol(sk);
+	}
 }
 
 static __always_inline void sle_read_socket(struct sle_socket_info *out, struct socket *sock,
