@@ -65,7 +65,7 @@ if $vm; then
   mkdir -p "$out"
   initrd=$out/initramfs.cpio.gz
   vm_extra=(--extra "$bench")
-  vm_args="--rounds=$vm_rounds,--ms=40,--quiet"
+  vm_args="--rounds=$vm_rounds,--ms=40,--quiet,--target-floor=1.5"
   for f in "${extra[@]}"; do vm_args="$vm_args,$f"; done
   for b in "${baselines[@]}"; do
     label=${b%%=*} binary=${b#*=}
