@@ -12,8 +12,8 @@
 # --baseline adds another build of the exporter (e.g. the revision before a change), run as a
 # process, to both sections; --features adds the exporter with $SLE_BPF_FEATURES=LIST (its slower
 # read paths). Needs root, bpftrace, and for the VM section qemu-system-x86, busybox-static and
-# cpio (scripts/install-deps.sh). Builds what it needs into build/. Takes about 5 minutes for
-# the host and 25 for the VM (TCG).
+# cpio (scripts/install-deps.sh). Builds what it needs into build/. Takes about 6 minutes for
+# the host and 15 for the VM (TCG).
 set -eu -o pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
