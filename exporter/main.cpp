@@ -14,13 +14,16 @@
 #include <iostream>
 #include <memory>
 
+#include "cgroups/fanotify_events.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/mounts.h"
 #include "config/flags.h"
 #include "config/web_config.h"
 #include "loader/bpf_stats.h"
+#include "loader/cgroup_tracepoint.h"
 #include "loader/hook_set.h"
+#include "loader/pinning.h"
 #include "metrics/collector.h"
 #include "web/http_server.h"
 
@@ -38,16 +41,43 @@ int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
   return n;
 }
 
-// The cgroup resolver needs the cgroup2 mount; without one the cgroup label reads "unknown".
-std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
-  const auto root = sle::find_mount(sle::read_mountinfo(), "cgroup2");
-  if (!root) {
+// Where cgroup births and deaths come from: the cgroup tracepoints, else fanotify, else none (a
+// walk at each read), or the one the config names.
+std::unique_ptr<sle::CgroupEventSource> cgroup_events(const sle::Config& config,
+                                                      const std::string& mount_point) {
+  using sle::CgroupNaming;
+  const CgroupNaming naming = config.cgroup_naming;
+  if (naming == CgroupNaming::walk) return nullptr;
+  if (naming == CgroupNaming::automatic || naming == CgroupNaming::tracepoint) {
+    try {
+      return std::make_unique<sle::CgroupTracepoint>();
+    } catch (const sle::SystemError& e) {
+      if (naming == CgroupNaming::tracepoint) throw;
+      sle::log::info("Cgroup naming not usable", {{"method", "tracepoint"}, {"reason", e.what()}});
+    }
+  }
+  try {
+    return std::make_unique<sle::FanotifyEvents>(mount_point);
+  } catch (const sle::SystemError& e) {
+    if (naming == CgroupNaming::fanotify) throw;
+    sle::log::info("Cgroup naming not usable", {{"method", "fanotify"}, {"reason", e.what()}});
+  }
+  return nullptr;
+}
+
+// The cgroups, named at birth; null without a cgroup2 mount (the cgroup labels read "unknown").
+std::unique_ptr<sle::CgroupTracker> make_tracker(const sle::Config& config) {
+  const auto mount = sle::find_mount_entry(sle::read_mountinfo(), "cgroup2");
+  if (!mount) {
     sle::log::warn("No cgroup2 mount found: the cgroup labels will read \"unknown\"");
     return nullptr;
   }
-  sle::log::info("Resolving cgroups", {{"cgroup2_mount", *root}});
-  // A miss re-walks the tree at most once per read: misses are new ids, resolved as they appear.
-  return std::make_unique<sle::CgroupResolver>(*root, config.read_interval);
+  auto tracker = std::make_unique<sle::CgroupTracker>(mount->mount_point, mount->root,
+                                                      cgroup_events(config, mount->mount_point));
+  sle::log::info("Naming cgroups", {{"method", tracker->method()},
+                                    {"cgroup2_mount", mount->mount_point},
+                                    {"live", std::to_string(tracker->counts().live)}});
+  return tracker;
 }
 
 int run(const sle::Config& config, const sle::WebConfig& web_config) {
@@ -58,15 +88,21 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  const sle::HookSet hooks = sle::HookSet::attach(config);
+  // Cgroups first: the walk at start and the events after it leave no cgroup unnamed.
+  const auto tracker = make_tracker(config);
+  std::optional<sle::PinnedBlob> state;
+  if (!config.pin_path.empty()) {
+    sle::warn_other_layouts(config.pin_path);
+    state.emplace(sle::layout_dir(config.pin_path) + "/state");
+  }
+  sle::HookSet hooks = sle::HookSet::attach(config);
   std::optional<sle::StatsEnabler> stats;
   if (config.bpf_stats) {
     stats.emplace();
     sle::log::info("BPF run-time stats enabled while the exporter runs");
   }
 
-  const auto resolver = make_resolver(config);
-  sle::SnapshotReader reader(hooks, config, resolver.get());
+  sle::SnapshotReader reader(hooks, config, tracker.get(), state ? &*state : nullptr);
   reader.start();  // the first read is done when this returns
   auto collector = std::make_shared<sle::Collector>(reader, hooks, stats.has_value());
   {

@@ -11,13 +11,13 @@ set -eu
 # dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which only this package
 # provides (needed at run time for TLS). openssl, curl: the web config integration tests.
 # ca-certificates: copied into the container image. GoogleTest: the top-level CMakeLists.txt
-# requires it even to build the exporter alone.
+# requires it even to build the exporter alone. nlohmann-json: the state kept across restarts.
 BUILD_PACKAGES="
   build-essential cmake pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
-  libcrypt-dev
+  libcrypt-dev nlohmann-json3-dev
 "
 
 # Tests. prometheus: promtool, and the server the dashboard test queries. mmdebstrap, buildah:

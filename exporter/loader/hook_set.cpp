@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/mounts.h"
+#include "loader/pinning.h"
 #include "loader/probing.h"
 
 namespace sle {
@@ -31,6 +32,8 @@ HookSettings hook_settings(const Config& config, Hook hook) {
   s.config.label_mask = hc.label_mask;
   s.config.family_mask = hc.family_mask;
   s.exact_ports = exact_port_bitmap(config);
+  if (!config.pin_path.empty())
+    s.pin_dir = layout_dir(config.pin_path) + "/" + std::string(hook.name());
   return s;
 }
 

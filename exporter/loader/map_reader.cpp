@@ -83,16 +83,37 @@ std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint
   return out;
 }
 
-std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd) {
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots) {
   const std::size_t ncpu = possible_cpus();
   std::vector<std::uint64_t> values(ncpu);
-  std::array<std::uint64_t, SLE_TOTAL_COUNT> out{};
-  for (std::uint32_t i = 0; i < SLE_TOTAL_COUNT; ++i) {
+  std::vector<std::uint64_t> out(slots);
+  for (std::uint32_t i = 0; i < slots; ++i) {
     if (bpf_map_lookup_elem(map_fd, &i, values.data()) != 0)
-      throw SystemError("reading a totals map", errno);
+      throw SystemError("reading a per-CPU array map", errno);
     out[i] = sum(values.data(), ncpu);
   }
   return out;
+}
+
+std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen) {
+  const auto values = read_percpu_array(map_fd, 2 * SLE_TOTAL_COUNT);
+  std::array<std::uint64_t, SLE_TOTAL_COUNT> out{};
+  std::copy_n(values.begin() + (gen & 1) * SLE_TOTAL_COUNT, SLE_TOTAL_COUNT, out.begin());
+  return out;
+}
+
+void delete_counts(int map_fd, std::span<const sle_key> keys) {
+  constexpr std::size_t kChunk = 4096;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  for (std::size_t at = 0; at < keys.size(); at += kChunk) {
+    const std::span<const sle_key> chunk = keys.subspan(at, std::min(kChunk, keys.size() - at));
+    auto count = static_cast<std::uint32_t>(chunk.size());
+    if (bpf_map_delete_batch(map_fd, chunk.data(), &count, &opts) == 0) continue;
+    // ENOENT: a key was gone (the batch stops there); EINVAL and ENOTSUPP: no batch deletes here.
+    for (const sle_key& key : chunk.subspan(count))
+      if (bpf_map_delete_elem(map_fd, &key) != 0 && errno != ENOENT)
+        throw SystemError("deleting from a counts map", errno);
+  }
 }
 
 }  // namespace sle

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,13 @@ std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint
 // Key by key.
 std::vector<CountEntry> read_counts_iterating(int map_fd);
 
-std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd);
+// The totals of generation gen (bpf/counting.bpf.h), each summed over CPUs.
+std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen);
+// Every slot of a per-CPU array, each summed over CPUs.
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots);
+
+// Deletes the keys from a counts map, in batches (one by one on kernels without batch deletes).
+// Keys already gone are no error.
+void delete_counts(int map_fd, std::span<const sle_key> keys);
 
 }  // namespace sle

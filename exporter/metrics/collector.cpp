@@ -2,8 +2,6 @@
 
 #include <bpf/libbpf.h>
 
-#include <map>
-
 #include "loader/bpf_stats.h"
 #include "metrics/process_metrics.h"
 #include "metrics/series_labels.h"
@@ -49,17 +47,13 @@ std::vector<MetricFamily> hook_families(const Snapshot& snap) {
   std::vector<MetricFamily> out;
   for (const HookSnapshot& h : snap.hooks) {
     const HookSpec& hs = spec(h.hook);
-    // Keys that differ only in labels the user space drops (a switched-off family kept for the
-    // protocol name, say) fold into one series here.
-    std::map<LabelSet, double> series;
-    for (const auto& [key, count] : h.entries)
-      series[series_labels(key, h.label_mask, snap.cgroup_paths)] += static_cast<double>(count);
     MetricFamily f{"socket_lsm_" + std::string(hs.name) + "_total",
                    std::string(hs.help),
                    MetricType::Counter,
                    {}};
-    for (auto& [labels, value] : series)
-      f.metric.push_back(sample(labels, value, MetricType::Counter));
+    f.metric.reserve(h.series.size());
+    for (const auto& s : h.series)
+      f.metric.push_back(sample(*s.labels, static_cast<double>(s.value), MetricType::Counter));
     out.push_back(std::move(f));
   }
   return out;
@@ -81,9 +75,26 @@ std::vector<MetricFamily> Collector::Collect() const {
                            "Hook calls not counted in a labelled series because the map was full.",
                            MetricType::Counter, *snap,
                            [](const HookSnapshot& h) { return static_cast<double>(h.overflow); }));
-    out.push_back(per_hook(
-        "socket_lsm_exporter_map_entries", "Entries in the hook's map.", MetricType::Gauge, *snap,
-        [](const HookSnapshot& h) { return static_cast<double>(h.entries.size()); }));
+    out.push_back(
+        per_hook("socket_lsm_exporter_expired_total",
+                 "Hook calls of series removed because their cgroups were gone for longer than "
+                 "cgroups.expire_after.",
+                 MetricType::Counter, *snap,
+                 [](const HookSnapshot& h) { return static_cast<double>(h.expired); }));
+    MetricFamily cgroups{"socket_lsm_exporter_cgroups",
+                         "Cgroups the exporter knows: live, and dead but within "
+                         "cgroups.expire_after.",
+                         MetricType::Gauge,
+                         {}};
+    cgroups.metric.push_back(
+        sample({{"state", "dead"}}, static_cast<double>(snap->cgroups.dead), MetricType::Gauge));
+    cgroups.metric.push_back(
+        sample({{"state", "live"}}, static_cast<double>(snap->cgroups.live), MetricType::Gauge));
+    out.push_back(std::move(cgroups));
+    out.push_back(per_hook("socket_lsm_exporter_map_entries",
+                           "Entries in the fuller of the hook's two maps (generations).",
+                           MetricType::Gauge, *snap,
+                           [](const HookSnapshot& h) { return static_cast<double>(h.entries); }));
     out.push_back(per_hook("socket_lsm_exporter_map_capacity", "Capacity of the hook's map.",
                            MetricType::Gauge, *snap,
                            [](const HookSnapshot& h) { return static_cast<double>(h.capacity); }));

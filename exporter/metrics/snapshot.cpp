@@ -1,97 +1,237 @@
 #include "metrics/snapshot.h"
 
+#include <linux/membarrier.h>
+#include <malloc.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <unordered_map>
+#include <unordered_set>
+
 #include "common/logging.h"
+#include "metrics/saved_state.h"
 
 namespace sle {
+namespace {
 
-HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
-  constexpr int kAttempts = 5;
-  HookSnapshot s{.hook = object.hook(),
-                 .backend = object.backend(),
-                 .label_mask = label_mask,
-                 .capacity = object.capacity(),
-                 .entries = {}};
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    const auto before = read_totals(object.totals_fd());
-    s.entries = read_counts(object.counts_fd(), s.capacity);
-    const auto after = read_totals(object.totals_fd());
-    s.calls = after[SLE_TOTAL_CALLS];
-    s.overflow = after[SLE_TOTAL_OVERFLOW];
-    if (before == after) break;
-  }
-  return s;
+// After an expiry that freed this many keys, give freed memory back to the system: a node's
+// churn should not leave the exporter's resident size at its peak.
+constexpr std::size_t kTrimAfterExpiredKeys = 1000;
+
+}  // namespace
+
+void wait_for_running_programs() {
+  // MEMBARRIER_CMD_GLOBAL waits for an RCU grace period (synchronize_rcu), and every program of
+  // ours runs inside an RCU read-side section. Only kernels with nohz_full CPUs refuse it; there,
+  // a pause far longer than any program runs stands in for it.
+  static std::atomic<bool> warned{false};
+  if (::syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0) return;
+  if (!warned.exchange(true))
+    log::warn("membarrier(MEMBARRIER_CMD_GLOBAL) is refused here; pausing 10 ms instead",
+              {{"err", std::strerror(errno)}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config, CgroupResolver* resolver)
-    : hooks_(hooks), resolver_(resolver), interval_(config.read_interval) {
-  for (const Hook hook : all_hooks())
-    label_masks_[hook.index()] = config.hooks[hook.index()].label_mask;
+SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTracker* tracker,
+                               PinnedBlob* state)
+    : tracker_(tracker),
+      state_(state),
+      interval_(config.read_interval),
+      expire_after_(config.expire_after) {
+  for (const Hook hook : all_hooks()) {
+    if (HookObject* object = hooks.object(hook)) {
+      HookState& h = hooks_.emplace_back();
+      h.object = object;
+      h.label_mask = config.hooks[hook.index()].label_mask;
+    }
+  }
 }
 
 SnapshotReader::~SnapshotReader() { stop(); }
 
-void SnapshotReader::resolve_cgroups(Snapshot& snap) {
-  for (const HookSnapshot& h : snap.hooks) {
-    if (!(h.label_mask & kCgroupLabels)) continue;
-    for (const auto& [key, count] : h.entries) {
-      auto it = cgroup_paths_.find(key.cgroup_id);
-      if (it == cgroup_paths_.end()) {
-        // Resolved right after the read that first saw the id: the resolver re-walks the tree
-        // on a miss (at most once per read interval), while the cgroup most likely still exists.
-        std::optional<std::string> path;
-        if (resolver_) path = resolver_->path(key.cgroup_id);
-        it = cgroup_paths_.emplace(key.cgroup_id, path.value_or("unknown")).first;
-      }
-      snap.cgroup_paths.insert(*it);
+LabelSet SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
+                                   CgroupTracker::Clock::time_point now) {
+  if (!(hook.label_mask & kCgroupLabels)) return series_labels(key, hook.label_mask, nullptr);
+  if (!tracker_) {
+    const CgroupTracker::Info unknown{std::string(CgroupTracker::kUnknownPath), {}, {}};
+    return series_labels(key, hook.label_mask, &unknown);
+  }
+  const CgroupTracker::Info info = tracker_->info(key.cgroup_id, now);
+  return series_labels(key, hook.label_mask, &info);
+}
+
+void SnapshotReader::read_generations(bool both) {
+  for (int round = 0; round < (both ? 2 : 1); ++round) {
+    std::vector<std::uint32_t> old;
+    for (HookState& h : hooks_) {
+      old.push_back(h.object->generation());
+      h.object->set_generation(old.back() ^ 1);
+    }
+    wait_for_running_programs();
+    for (std::size_t i = 0; i < hooks_.size(); ++i) {
+      HookState& h = hooks_[i];
+      const std::uint32_t g = old[i];
+      const auto totals = read_totals(h.object->totals_fd(), g);
+      Generation& gen = h.gens[g];
+      gen.entries = read_counts(h.object->counts_fd(g), h.object->capacity());
+      gen.calls = totals[SLE_TOTAL_CALLS];
+      gen.overflow = totals[SLE_TOTAL_OVERFLOW];
+      gen.read = true;
     }
   }
+}
+
+void SnapshotReader::expire(CgroupTracker::Clock::time_point now) {
+  if (!tracker_ || !previous_read_) return;
+  std::unordered_set<std::uint64_t> ids;
+  for (const std::uint64_t id : tracker_->expired(now, expire_after_)) {
+    // Dead before the previous read started: both generations were read since, so the counts
+    // the series hold are final.
+    const auto info = tracker_->info(id, now);
+    if (info.dead_since && *info.dead_since < *previous_read_) ids.insert(id);
+  }
+  if (ids.empty()) return;
+  std::size_t removed = 0;
+  for (HookState& h : hooks_) {
+    const std::vector<sle_key> gone = h.series.expire(ids);
+    if (gone.empty()) continue;
+    removed += gone.size();
+    for (std::uint32_t g = 0; g < 2; ++g) {
+      delete_counts(h.object->counts_fd(g), gone);
+      std::erase_if(h.gens[g].entries,
+                    [&ids](const CountEntry& e) { return ids.contains(e.first.cgroup_id); });
+    }
+  }
+  const std::vector<std::uint64_t> forgotten(ids.begin(), ids.end());
+  tracker_->forget(forgotten);
+  log::debug("Expired cgroups",
+             {{"cgroups", std::to_string(ids.size())}, {"keys", std::to_string(removed)}});
+  if (removed >= kTrimAfterExpiredKeys) ::malloc_trim(0);
+  if (state_) save_state();
 }
 
 void SnapshotReader::read_now() {
   const auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
   try {
-    for (const Hook hook : all_hooks()) {
-      if (const HookObject* object = hooks_.object(hook))
-        snap->hooks.push_back(read_hook(*object, label_masks_[hook.index()]));
+    read_generations(!previous_read_);
+    // After the maps: every cgroup id in them was announced before its first call was counted.
+    if (tracker_) tracker_->refresh(start);
+    std::unordered_map<sle_key, std::uint64_t, KeyHash, KeyEqual> merged;
+    for (HookState& h : hooks_) {
+      merged.clear();
+      for (const Generation& gen : h.gens)
+        for (const auto& [key, count] : gen.entries) merged[key] += count;
+      const std::vector<CountEntry> entries(merged.begin(), merged.end());
+      h.series.update(entries, [&](const sle_key& key) { return labels_of(h, key, start); });
     }
+    expire(start);
   } catch (const std::exception& e) {
     ++errors_;
     log::error("Reading the BPF maps failed", {{"err", e.what()}});
     return;  // keep publishing the previous snapshot
   }
-  resolve_cgroups(*snap);
+  previous_read_ = start;
+  for (const HookState& h : hooks_) {
+    HookSnapshot hs{.hook = h.object->hook(),
+                    .backend = h.object->backend(),
+                    .capacity = h.object->capacity(),
+                    .entries = std::max(h.gens[0].entries.size(), h.gens[1].entries.size()),
+                    .series = h.series.series(),
+                    .calls = h.gens[0].calls + h.gens[1].calls,
+                    .overflow = h.gens[0].overflow + h.gens[1].overflow,
+                    .expired = h.series.expired()};
+    snap->hooks.push_back(std::move(hs));
+  }
+  if (tracker_) snap->cgroups = tracker_->counts();
   snap->duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::lock_guard lock(mu_);
   latest_ = std::move(snap);
 }
 
 void SnapshotReader::start() {
-  const std::lock_guard lock(mu_);
+  restore_state();
   read_now();
   if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
 }
 
 void SnapshotReader::run() {
   std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) read_now();
+  while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    read_now();
+    lock.lock();
+  }
 }
 
 void SnapshotReader::stop() {
   {
-    const std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
     stopping_ = true;
+    read_done_.wait(lock, [this] { return !reading_; });  // a scrape's read in progress
   }
   stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (state_) save_state();
 }
 
 std::shared_ptr<const Snapshot> SnapshotReader::latest() {
-  const std::lock_guard lock(mu_);
-  if (interval_.count() == 0 && !stopping_) read_now();
+  std::unique_lock lock(mu_);
+  if (interval_.count() != 0 || stopping_) return latest_;
+  if (reading_) {  // a read is under way: share it
+    const std::uint64_t next = reads_ + 1;
+    read_done_.wait(lock, [&] { return reads_ >= next; });
+    return latest_;
+  }
+  reading_ = true;
+  lock.unlock();
+  read_now();
+  lock.lock();
+  reading_ = false;
+  ++reads_;
+  read_done_.notify_all();
   return latest_;
+}
+
+void SnapshotReader::restore_state() {
+  if (!state_) return;
+  const auto text = state_->read();
+  if (!text) return;
+  SavedState saved;
+  try {
+    saved = parse_saved_state(*text);
+  } catch (const std::exception& e) {
+    log::warn("The kept state cannot be read; starting without it", {{"err", e.what()}});
+    return;
+  }
+  const auto now = CgroupTracker::Clock::now();
+  if (tracker_) tracker_->restore(saved.cgroups_at(now), now);
+  for (HookState& h : hooks_) {
+    const auto it = saved.hooks.find(std::string(h.object->hook().name()));
+    // Counts kept beside maps that were not kept would count twice: only with the same maps.
+    if (it == saved.hooks.end() || !h.object->maps_reused()) continue;
+    h.series.restore(it->second.retained, it->second.expired);
+  }
+  log::info("Took back the state kept at the last stop",
+            {{"cgroups", std::to_string(saved.cgroups.size())}});
+}
+
+void SnapshotReader::save_state() {
+  SavedState saved;
+  if (tracker_) saved.set_cgroups(tracker_->known(), CgroupTracker::Clock::now());
+  for (const HookState& h : hooks_)
+    saved.hooks[std::string(h.object->hook().name())] = {h.series.retained(), h.series.expired()};
+  try {
+    state_->write(to_json(saved));
+  } catch (const std::exception& e) {
+    log::error("Keeping the state failed", {{"err", e.what()}});
+  }
 }
 
 }  // namespace sle

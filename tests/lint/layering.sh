@@ -9,7 +9,7 @@ allowed() {
     hooks) echo "common hooks" ;;
     config) echo "common hooks config" ;;
     cgroups) echo "common cgroups" ;;
-    loader) echo "common hooks config loader" ;;
+    loader) echo "common hooks config cgroups loader" ;;
     metrics) echo "common hooks config cgroups loader metrics" ;;
     web) echo "common config web" ;;
     *) echo "" ;;

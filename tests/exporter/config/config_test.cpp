@@ -325,15 +325,16 @@ TEST(ConfigErrors, MoreThanOneDocument) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("log:\n  level: info\nread_intervall: 5s\n"),
             "config.yaml:3:1: read_intervall: unknown key \"read_intervall\" (valid keys: "
-            "read_interval, web, bpf, log, ports, hooks)");
+            "read_interval, web, bpf, log, ports, cgroups, hooks)");
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
   EXPECT_EQ(error_of("web:\n  listen_adress: \":1\"\n"),
             "config.yaml:2:3: web.listen_adress: unknown key \"listen_adress\" (valid keys: "
             "listen_address, telemetry_path, config_file)");
-  EXPECT_EQ(error_of("bpf:\n  mode: lsm\n"),
-            "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend, stats)");
+  EXPECT_EQ(
+      error_of("bpf:\n  mode: lsm\n"),
+      "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend, stats, pin_path)");
   EXPECT_EQ(error_of("log:\n  lvl: info\n"),
             "config.yaml:2:3: log.lvl: unknown key \"lvl\" (valid keys: level, format)");
   EXPECT_EQ(error_of("ports:\n  exact: []\n  fuzzy: []\n"),

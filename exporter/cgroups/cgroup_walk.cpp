@@ -1,4 +1,4 @@
-#include "cgroups/cgroup_resolver.h"
+#include "cgroups/cgroup_walk.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <memory>
 #include <string_view>
-#include <utility>
 
 #include "common/error.h"
 
@@ -30,17 +29,18 @@ UniqueDir open_dir_at(int dirfd, const char* name, int flags) {
   return UniqueDir(dir);
 }
 
+using Found = std::function<void(std::uint64_t, const std::string&)>;
+
 // Records the directory dir under rel, then its subdirectories. openat() relative to the parent
 // keeps the walk correct while cgroups come and go; any that vanish (or are not readable)
 // mid-walk are skipped. Symlinks are never followed (O_NOFOLLOW), and directories on another
 // filesystem mounted inside the tree are not cgroups. The recursion holds one fd per level;
 // cgroup trees are shallow.
-void walk_dir(const UniqueDir& dir, dev_t dev, const std::string& rel,
-              std::unordered_map<std::uint64_t, std::string>& paths) {
+void walk_dir(const UniqueDir& dir, dev_t dev, const std::string& rel, const Found& found) {
   const int fd = ::dirfd(dir.get());
   struct stat st {};
   if (::fstat(fd, &st) != 0 || st.st_dev != dev) return;
-  paths.insert_or_assign(static_cast<std::uint64_t>(st.st_ino), rel);
+  found(static_cast<std::uint64_t>(st.st_ino), rel);
 
   const std::string prefix = rel == "/" ? rel : rel + "/";
   while (const dirent* entry = ::readdir(dir.get())) {
@@ -49,40 +49,26 @@ void walk_dir(const UniqueDir& dir, dev_t dev, const std::string& rel,
     // cgroupfs fills d_type, so a cgroup's files (cgroup.procs, ...) are never opened.
     if (entry->d_type != DT_DIR && entry->d_type != DT_UNKNOWN) continue;
     const UniqueDir child = open_dir_at(fd, entry->d_name, O_NOFOLLOW);
-    if (child) walk_dir(child, dev, prefix + std::string(name), paths);
+    if (child) walk_dir(child, dev, prefix + std::string(name), found);
   }
 }
 
 }  // namespace
 
-CgroupResolver::CgroupResolver(std::string root,
-                               std::chrono::steady_clock::duration min_rewalk_interval)
-    : root_(std::move(root)), min_rewalk_interval_(min_rewalk_interval) {
-  struct stat st {};
-  if (::stat(root_.c_str(), &st) != 0) throw SystemError("cgroup root " + root_, errno);
-  if (!S_ISDIR(st.st_mode)) throw SystemError("cgroup root " + root_, ENOTDIR);
-}
-
-std::optional<std::string> CgroupResolver::path(std::uint64_t cgroup_id) {
-  std::lock_guard lock(mu_);
-  if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
-
-  const auto now = std::chrono::steady_clock::now();
-  if (last_walk_ && now - *last_walk_ < min_rewalk_interval_) return std::nullopt;
-  last_walk_ = now;
-  walk();
-
-  if (auto it = paths_.find(cgroup_id); it != paths_.end()) return it->second;
-  return std::nullopt;
-}
-
-void CgroupResolver::walk() {
+void walk_cgroups(const std::string& root, const Found& found) {
   // The root itself may be reached through a symlink; only entries below it must not be.
-  const UniqueDir root = open_dir_at(AT_FDCWD, root_.c_str(), 0);
-  if (!root) return;  // the mount went away; cached paths remain and a later miss retries
+  const UniqueDir dir = open_dir_at(AT_FDCWD, root.c_str(), 0);
+  if (!dir) throw SystemError("opening the cgroup2 mount " + root, errno);
   struct stat st {};
-  if (::fstat(::dirfd(root.get()), &st) != 0) return;
-  walk_dir(root, st.st_dev, "/", paths_);
+  if (::fstat(::dirfd(dir.get()), &st) != 0) throw SystemError("stat " + root, errno);
+  walk_dir(dir, st.st_dev, "/", found);
+}
+
+std::uint64_t cgroup_id_at(const std::string& root, const std::string& path) {
+  struct stat st {};
+  const std::string full = path == "/" ? root : root + path;
+  if (::lstat(full.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return 0;
+  return static_cast<std::uint64_t>(st.st_ino);
 }
 
 }  // namespace sle

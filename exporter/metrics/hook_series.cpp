@@ -1,0 +1,93 @@
+#include "metrics/hook_series.h"
+
+#include <cstring>
+#include <string_view>
+
+namespace sle {
+
+std::size_t KeyHash::operator()(const sle_key& key) const {
+  // Keys are zero-padded plain data: their bytes are their identity.
+  return std::hash<std::string_view>()(
+      std::string_view(reinterpret_cast<const char*>(&key), sizeof key));
+}
+
+bool KeyEqual::operator()(const sle_key& a, const sle_key& b) const {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+void HookSeries::update(std::span<const CountEntry> entries,
+                        const std::function<LabelSet(const sle_key&)>& labels_of) {
+  for (auto& [labels, state] : series_) state.current = 0;
+  for (const auto& [key, count] : entries) {
+    auto it = keys_.find(key);
+    if (it == keys_.end()) {
+      LabelSet labels = labels_of(key);
+      auto series = series_.find(labels);
+      if (series == series_.end()) {
+        auto shared = std::make_shared<const LabelSet>(labels);
+        series = series_.emplace(std::move(labels), SeriesState{std::move(shared)}).first;
+      }
+      ++series->second.keys;
+      it = keys_.emplace(key, KeyState{series}).first;
+    }
+    it->second.count = count;
+    it->second.series->second.current += count;
+  }
+  // Series put back by restore() whose keys are no longer in the map: nothing will ever add to
+  // them again, so what they hold is expired.
+  std::erase_if(series_, [this](const auto& entry) {
+    const SeriesState& state = entry.second;
+    if (state.keys != 0) return false;
+    expired_ += state.retained;
+    return true;
+  });
+}
+
+std::vector<sle_key> HookSeries::expire(const std::unordered_set<std::uint64_t>& cgroup_ids) {
+  std::vector<sle_key> gone;
+  if (cgroup_ids.empty()) return gone;
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    if (!cgroup_ids.contains(it->first.cgroup_id)) {
+      ++it;
+      continue;
+    }
+    SeriesState& series = it->second.series->second;
+    series.current -= it->second.count;
+    series.retained += it->second.count;
+    if (--series.keys == 0) {
+      expired_ += series.retained;
+      series_.erase(it->second.series);
+    }
+    gone.push_back(it->first);
+    it = keys_.erase(it);
+  }
+  return gone;
+}
+
+std::vector<HookSeries::Series> HookSeries::series() const {
+  std::vector<Series> out;
+  out.reserve(series_.size());
+  for (const auto& [labels, state] : series_)
+    out.push_back({state.labels, state.current + state.retained});
+  return out;
+}
+
+std::vector<HookSeries::Retained> HookSeries::retained() const {
+  std::vector<Retained> out;
+  for (const auto& [labels, state] : series_)
+    if (state.retained != 0) out.push_back({labels, state.retained});
+  return out;
+}
+
+void HookSeries::restore(std::span<const Retained> retained, std::uint64_t expired) {
+  expired_ = expired;
+  for (const Retained& r : retained) {
+    auto series = series_.find(r.labels);
+    if (series == series_.end())
+      series =
+          series_.emplace(r.labels, SeriesState{std::make_shared<const LabelSet>(r.labels)}).first;
+    series->second.retained += r.count;
+  }
+}
+
+}  // namespace sle

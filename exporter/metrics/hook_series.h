@@ -1,0 +1,79 @@
+// One hook's series: what /metrics shows of its map. Keys are read from the kernel; each key's
+// labels are worked out once, when it is first seen, and keys whose labels agree (a label switched
+// off in user space, two cgroup ids with the same path, the containers of one pod under pod_uid)
+// add up into one series. When a cgroup expires, its keys leave the map; their counts stay in
+// their series (retained) while the series has other keys, so that no counter goes down, and
+// move to the hook's expired total with the series' last key (README, "Lifecycle").
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "loader/map_reader.h"
+#include "metrics/series_labels.h"
+
+namespace sle {
+
+struct KeyHash {
+  std::size_t operator()(const sle_key& key) const;
+};
+struct KeyEqual {
+  bool operator()(const sle_key& a, const sle_key& b) const;
+};
+
+class HookSeries {
+ public:
+  struct Series {
+    std::shared_ptr<const LabelSet> labels;
+    std::uint64_t value = 0;  // its keys' counts as last read, plus what expired keys left
+  };
+
+  // Applies a read of the map: every key with its count. A key not seen before gets its labels
+  // from labels_of, once; its series is the one with those labels.
+  void update(std::span<const CountEntry> entries,
+              const std::function<LabelSet(const sle_key&)>& labels_of);
+
+  // Removes the keys of these cgroup ids (they are gone, so their counts are final): their counts
+  // stay in their series, and a series left without keys moves its value to expired(). Returns
+  // the keys, for the caller to delete from the kernel's maps.
+  std::vector<sle_key> expire(const std::unordered_set<std::uint64_t>& cgroup_ids);
+
+  // Every series, in label order.
+  std::vector<Series> series() const;
+  std::uint64_t expired() const { return expired_; }
+  std::size_t key_count() const { return keys_.size(); }
+
+  // What a restart keeps (README, "Lifecycle"): the counts of keys that left the map, per series,
+  // and the expired total. restore() puts them back before the first update().
+  struct Retained {
+    LabelSet labels;
+    std::uint64_t count = 0;
+  };
+  std::vector<Retained> retained() const;
+  void restore(std::span<const Retained> retained, std::uint64_t expired);
+
+ private:
+  struct SeriesState {
+    std::shared_ptr<const LabelSet> labels;
+    std::uint64_t current = 0;   // sum of its keys' counts, as last read
+    std::uint64_t retained = 0;  // counts of its keys that expired
+    std::size_t keys = 0;        // keys in the map that belong to it
+  };
+  using SeriesMap = std::map<LabelSet, SeriesState>;
+  struct KeyState {
+    SeriesMap::iterator series;
+    std::uint64_t count = 0;  // as last read
+  };
+
+  SeriesMap series_;
+  std::unordered_map<sle_key, KeyState, KeyHash, KeyEqual> keys_;
+  std::uint64_t expired_ = 0;
+};
+
+}  // namespace sle
