@@ -12,8 +12,16 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20); /* set from user space before load */
+	__uint(max_entries, 1 << 18); /* set from user space before load */
 } sle_cgroup_ringbuf SEC(".maps");
+
+/* Where an event is put together before it goes out with only as much of path as it has. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sle_cgroup_event);
+} sle_cgroup_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -34,17 +42,16 @@ static __always_inline void sle_cgroup_stat(__u32 index)
  * their own ids and are of no interest. */
 static __always_inline int sle_send(struct trace_event_raw_cgroup *ctx, __u32 kind)
 {
+	const __u32 zero = 0;
 	struct sle_cgroup_event *event;
-	__u32 loc;
+	__u32 loc, size;
 	long n;
 
 	if (ctx->root != 0)
 		return 0;
-	event = bpf_ringbuf_reserve(&sle_cgroup_ringbuf, sizeof(*event), 0);
-	if (!event) {
-		sle_cgroup_stat(SLE_CGROUP_EVENTS_DROPPED);
+	event = bpf_map_lookup_elem(&sle_cgroup_scratch, &zero);
+	if (!event)
 		return 0;
-	}
 	event->id = ctx->id;
 	event->kind = kind;
 	event->pad = 0;
@@ -52,11 +59,19 @@ static __always_inline int sle_send(struct trace_event_raw_cgroup *ctx, __u32 ki
 	loc = ctx->__data_loc_path;
 	n = bpf_probe_read_kernel_str(event->path, sizeof(event->path),
 				      (void *)ctx + (loc & 0xffff));
-	if (n < 0)
-		n = 0;
-	event->path_len = n > 0 ? (__u16)(n - 1) : 0;
+	if (n < 1) {
+		event->path[0] = 0;
+		n = 1;
+	}
+	event->path_len = (__u16)(n - 1);
 	event->path_truncated = (loc >> 16) > sizeof(event->path);
-	bpf_ringbuf_submit(event, 0);
+	size = __builtin_offsetof(struct sle_cgroup_event, path) + (__u32)n;
+	if (size > sizeof(*event))
+		size = sizeof(*event);
+	if (bpf_ringbuf_output(&sle_cgroup_ringbuf, event, size, 0) != 0) {
+		sle_cgroup_stat(SLE_CGROUP_EVENTS_DROPPED);
+		return 0;
+	}
 	sle_cgroup_stat(SLE_CGROUP_EVENTS_SENT);
 	return 0;
 }

@@ -6,6 +6,7 @@
 // hook could not attach, a filesystem could not be mounted, the port is taken). Errors are
 // reported once, with what was being done, and nothing is left loaded.
 #include <bpf/libbpf.h>
+#include <malloc.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -122,6 +123,10 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One malloc arena for all threads: a few threads that rarely allocate at once gain nothing
+  // from more, and memory freed after a churn goes back to the system from one arena
+  // (metrics/snapshot.cpp trims it), where per-thread arenas would keep their peak.
+  ::mallopt(M_ARENA_MAX, 1);
   sle::Flags flags;
   if (const auto code = sle::parse_flags(argc, argv, flags)) return *code;
   if (flags.version) {

@@ -152,6 +152,8 @@ std::vector<std::uint64_t> CgroupTracker::expired(Clock::time_point now,
 void CgroupTracker::forget(std::span<const std::uint64_t> ids) {
   const std::lock_guard lock(mu_);
   for (const std::uint64_t id : ids) cgroups_.erase(id);
+  // A table sized for a churn's peak would keep that memory: size it for what is left.
+  if (cgroups_.size() < cgroups_.bucket_count() / 8) cgroups_.rehash(0);
 }
 
 CgroupTracker::Counts CgroupTracker::counts() const {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <string>
 
 #include "common/error.h"
@@ -20,7 +21,8 @@ namespace sle {
 namespace {
 
 constexpr const char* kObject = "cgroup_events";
-constexpr std::uint32_t kRingBytes = 1 << 20;  // ~1,000 events between two wake-ups
+// Some 1,500 events of Kubernetes-length paths: the tracker's thread takes them as they come.
+constexpr std::uint32_t kRingBytes = 1 << 18;
 
 bpf_map* find_map(bpf_object* obj, const char* name) {
   bpf_map* map = bpf_object__find_map_by_name(obj, name);
@@ -57,15 +59,18 @@ CgroupTracepoint::CgroupTracepoint() {
   rmdir_link_ = attach("tp_cgroup_rmdir");
   const auto on_record = [](void* ctx, void* data, std::size_t size) -> int {
     auto* self = static_cast<CgroupTracepoint*>(ctx);
+    // Records carry only as much of path as it has (bpf/cgroup_events.bpf.c).
     const auto* record = static_cast<const sle_cgroup_event*>(data);
-    if (size < sizeof *record || !self->on_event_) return 0;
+    if (size < offsetof(sle_cgroup_event, path) || !self->on_event_) return 0;
     CgroupEvent event;
     event.kind =
         record->kind == SLE_CGROUP_RMDIR ? CgroupEvent::Kind::died : CgroupEvent::Kind::born;
     event.id = record->id;
     // A path cut short would name another cgroup: leave it to the tracker to find the real one.
     if (!record->path_truncated)
-      event.path.assign(record->path, std::min<std::size_t>(record->path_len, sizeof record->path));
+      event.path.assign(
+          record->path,
+          std::min<std::size_t>(record->path_len, size - offsetof(sle_cgroup_event, path)));
     (*self->on_event_)(event);
     return 0;
   };

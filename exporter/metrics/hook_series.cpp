@@ -15,9 +15,9 @@ bool KeyEqual::operator()(const sle_key& a, const sle_key& b) const {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-void HookSeries::update(std::span<const CountEntry> entries,
+void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
                         const std::function<LabelSet(const sle_key&)>& labels_of) {
-  for (auto& [labels, state] : series_) state.current = 0;
+  gen &= 1;
   for (const auto& [key, count] : entries) {
     auto it = keys_.find(key);
     if (it == keys_.end()) {
@@ -30,8 +30,9 @@ void HookSeries::update(std::span<const CountEntry> entries,
       ++series->second.keys;
       it = keys_.emplace(key, KeyState{series}).first;
     }
-    it->second.count = count;
-    it->second.series->second.current += count;
+    // Counts only grow; a key leaves the map only through expire().
+    it->second.series->second.current += count - it->second.count[gen];
+    it->second.count[gen] = count;
   }
   // Series put back by restore() whose keys are no longer in the map: nothing will ever add to
   // them again, so what they hold is expired.
@@ -43,8 +44,8 @@ void HookSeries::update(std::span<const CountEntry> entries,
   });
 }
 
-std::vector<sle_key> HookSeries::expire(const std::unordered_set<std::uint64_t>& cgroup_ids) {
-  std::vector<sle_key> gone;
+HookSeries::Expired HookSeries::expire(const std::unordered_set<std::uint64_t>& cgroup_ids) {
+  Expired gone;
   if (cgroup_ids.empty()) return gone;
   for (auto it = keys_.begin(); it != keys_.end();) {
     if (!cgroup_ids.contains(it->first.cgroup_id)) {
@@ -52,15 +53,20 @@ std::vector<sle_key> HookSeries::expire(const std::unordered_set<std::uint64_t>&
       continue;
     }
     SeriesState& series = it->second.series->second;
-    series.current -= it->second.count;
-    series.retained += it->second.count;
+    const std::uint64_t count = it->second.count[0] + it->second.count[1];
+    series.current -= count;
+    series.retained += count;
     if (--series.keys == 0) {
       expired_ += series.retained;
       series_.erase(it->second.series);
     }
-    gone.push_back(it->first);
+    for (std::uint32_t g = 0; g < 2; ++g)
+      if (it->second.count[g] != 0) ++gone.in_generation[g];  // an entry holds at least 1
+    gone.keys.push_back(it->first);
     it = keys_.erase(it);
   }
+  // A table sized for a churn's peak would keep that memory: size it for what is left.
+  if (keys_.size() < keys_.bucket_count() / 8) keys_.rehash(0);
   return gone;
 }
 

@@ -34,15 +34,21 @@ class HookSeries {
     std::uint64_t value = 0;  // its keys' counts as last read, plus what expired keys left
   };
 
-  // Applies a read of the map: every key with its count. A key not seen before gets its labels
-  // from labels_of, once; its series is the one with those labels.
-  void update(std::span<const CountEntry> entries,
+  // Applies a read of generation gen's map (bpf/counting.bpf.h): every key with its count there.
+  // A key not seen before gets its labels from labels_of, once; its series is the one with those
+  // labels. A key's count is the sum of its counts in both generations.
+  void update(std::uint32_t gen, std::span<const CountEntry> entries,
               const std::function<LabelSet(const sle_key&)>& labels_of);
 
   // Removes the keys of these cgroup ids (they are gone, so their counts are final): their counts
   // stay in their series, and a series left without keys moves its value to expired(). Returns
-  // the keys, for the caller to delete from the kernel's maps.
-  std::vector<sle_key> expire(const std::unordered_set<std::uint64_t>& cgroup_ids);
+  // the keys, for the caller to delete from the kernel's maps, and how many were in each
+  // generation's map.
+  struct Expired {
+    std::vector<sle_key> keys;
+    std::size_t in_generation[2] = {0, 0};
+  };
+  Expired expire(const std::unordered_set<std::uint64_t>& cgroup_ids);
 
   // Every series, in label order.
   std::vector<Series> series() const;
@@ -68,7 +74,7 @@ class HookSeries {
   using SeriesMap = std::map<LabelSet, SeriesState>;
   struct KeyState {
     SeriesMap::iterator series;
-    std::uint64_t count = 0;  // as last read
+    std::uint64_t count[2] = {0, 0};  // in each generation, as last read
   };
 
   SeriesMap series_;

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "common/logging.h"
@@ -16,9 +15,7 @@
 namespace sle {
 namespace {
 
-// After an expiry that freed this many keys, give freed memory back to the system: a node's
-// churn should not leave the exporter's resident size at its peak.
-constexpr std::size_t kTrimAfterExpiredKeys = 1000;
+constexpr std::size_t kTrimAboveFreeBytes = 1 << 20;
 
 }  // namespace
 
@@ -62,7 +59,7 @@ LabelSet SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
   return series_labels(key, hook.label_mask, &info);
 }
 
-void SnapshotReader::read_generations(bool both) {
+void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_point now) {
   for (int round = 0; round < (both ? 2 : 1); ++round) {
     std::vector<std::uint32_t> old;
     for (HookState& h : hooks_) {
@@ -70,15 +67,20 @@ void SnapshotReader::read_generations(bool both) {
       h.object->set_generation(old.back() ^ 1);
     }
     wait_for_running_programs();
+    std::vector<std::vector<CountEntry>> entries(hooks_.size());
     for (std::size_t i = 0; i < hooks_.size(); ++i) {
       HookState& h = hooks_[i];
       const std::uint32_t g = old[i];
       const auto totals = read_totals(h.object->totals_fd(), g);
-      Generation& gen = h.gens[g];
-      gen.entries = read_counts(h.object->counts_fd(g), h.object->capacity());
-      gen.calls = totals[SLE_TOTAL_CALLS];
-      gen.overflow = totals[SLE_TOTAL_OVERFLOW];
-      gen.read = true;
+      entries[i] = read_counts(h.object->counts_fd(g), h.object->capacity());
+      h.gens[g] = {entries[i].size(), totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW]};
+    }
+    // After the maps: every cgroup id in them was announced before its first call was counted.
+    if (tracker_) tracker_->refresh(now);
+    for (std::size_t i = 0; i < hooks_.size(); ++i) {
+      HookState& h = hooks_[i];
+      h.series.update(old[i], entries[i],
+                      [&](const sle_key& key) { return labels_of(h, key, now); });
     }
   }
 }
@@ -95,20 +97,18 @@ void SnapshotReader::expire(CgroupTracker::Clock::time_point now) {
   if (ids.empty()) return;
   std::size_t removed = 0;
   for (HookState& h : hooks_) {
-    const std::vector<sle_key> gone = h.series.expire(ids);
-    if (gone.empty()) continue;
-    removed += gone.size();
+    const HookSeries::Expired gone = h.series.expire(ids);
+    if (gone.keys.empty()) continue;
+    removed += gone.keys.size();
     for (std::uint32_t g = 0; g < 2; ++g) {
-      delete_counts(h.object->counts_fd(g), gone);
-      std::erase_if(h.gens[g].entries,
-                    [&ids](const CountEntry& e) { return ids.contains(e.first.cgroup_id); });
+      delete_counts(h.object->counts_fd(g), gone.keys);
+      h.gens[g].entries -= std::min(h.gens[g].entries, gone.in_generation[g]);
     }
   }
   const std::vector<std::uint64_t> forgotten(ids.begin(), ids.end());
   tracker_->forget(forgotten);
   log::debug("Expired cgroups",
              {{"cgroups", std::to_string(ids.size())}, {"keys", std::to_string(removed)}});
-  if (removed >= kTrimAfterExpiredKeys) ::malloc_trim(0);
   if (state_) save_state();
 }
 
@@ -116,17 +116,7 @@ void SnapshotReader::read_now() {
   const auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
   try {
-    read_generations(!previous_read_);
-    // After the maps: every cgroup id in them was announced before its first call was counted.
-    if (tracker_) tracker_->refresh(start);
-    std::unordered_map<sle_key, std::uint64_t, KeyHash, KeyEqual> merged;
-    for (HookState& h : hooks_) {
-      merged.clear();
-      for (const Generation& gen : h.gens)
-        for (const auto& [key, count] : gen.entries) merged[key] += count;
-      const std::vector<CountEntry> entries(merged.begin(), merged.end());
-      h.series.update(entries, [&](const sle_key& key) { return labels_of(h, key, start); });
-    }
+    read_generations(!previous_read_, start);
     expire(start);
   } catch (const std::exception& e) {
     ++errors_;
@@ -138,7 +128,7 @@ void SnapshotReader::read_now() {
     HookSnapshot hs{.hook = h.object->hook(),
                     .backend = h.object->backend(),
                     .capacity = h.object->capacity(),
-                    .entries = std::max(h.gens[0].entries.size(), h.gens[1].entries.size()),
+                    .entries = std::max(h.gens[0].entries, h.gens[1].entries),
                     .series = h.series.series(),
                     .calls = h.gens[0].calls + h.gens[1].calls,
                     .overflow = h.gens[0].overflow + h.gens[1].overflow,
@@ -150,8 +140,13 @@ void SnapshotReader::read_now() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const std::lock_guard lock(mu_);
-  latest_ = std::move(snap);
+  {
+    const std::lock_guard lock(mu_);
+    latest_ = std::move(snap);
+  }
+  // After a churn the heap holds much freed memory (series, labels, scrape bodies): give it back
+  // to the system, so that the resident size follows what is kept rather than its peak.
+  if (::mallinfo2().fordblks > kTrimAboveFreeBytes) ::malloc_trim(0);
 }
 
 void SnapshotReader::start() {

@@ -64,10 +64,9 @@ class SnapshotReader {
  private:
   // What is known of one generation of one hook, from its last read.
   struct Generation {
-    std::vector<CountEntry> entries;
+    std::size_t entries = 0;
     std::uint64_t calls = 0;
     std::uint64_t overflow = 0;
-    bool read = false;
   };
   struct HookState {
     HookObject* object = nullptr;
@@ -76,8 +75,9 @@ class SnapshotReader {
     HookSeries series;
   };
 
-  void read_now();                   // requires mu_
-  void read_generations(bool both);  // switches and reads; requires mu_
+  void read_now();  // requires mu_
+  // Switches the generation and reads the one left behind, into the series.
+  void read_generations(bool both, CgroupTracker::Clock::time_point now);
   void expire(CgroupTracker::Clock::time_point now);
   LabelSet labels_of(const HookState& hook, const sle_key& key,
                      CgroupTracker::Clock::time_point now);
