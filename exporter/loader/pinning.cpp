@@ -64,20 +64,26 @@ bool pin_maps(std::span<bpf_map* const> maps, const std::string& dir, std::strin
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw SystemError("making " + dir + ": " + ec.message());
+  // The maps of one hook hold one set of counts: all of them are used again, or none is (old
+  // totals beside fresh counts would break sum(counts) + overflow == calls).
   bool all_reused = true;
+  std::vector<std::string> paths;
   for (bpf_map* map : maps) {
-    const std::string path = dir + "/" + bpf_map__name(map);
-    const UniqueFd pinned(bpf_obj_get(path.c_str()));
+    paths.push_back(dir + "/" + bpf_map__name(map));
+    const UniqueFd pinned(bpf_obj_get(paths.back().c_str()));
     if (!pinned) {
       all_reused = false;
     } else if (!matches(pinned.get(), map)) {
       log::warn("Pinned map does not match this exporter's; using a fresh one",
-                {{"map", path}, {"hook", what}});
-      if (::unlink(path.c_str()) != 0) throw SystemError("unpinning " + path, errno);
+                {{"map", paths.back()}, {"hook", what}});
       all_reused = false;
     }
-    if (const int err = bpf_map__set_pin_path(map, path.c_str()))
-      throw SystemError("setting the pin path " + path, -err);
+  }
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (!all_reused && ::unlink(paths[i].c_str()) != 0 && errno != ENOENT)
+      throw SystemError("unpinning " + paths[i], errno);
+    if (const int err = bpf_map__set_pin_path(maps[i], paths[i].c_str()))
+      throw SystemError("setting the pin path " + paths[i], -err);
   }
   return all_reused;
 }

@@ -23,10 +23,10 @@ inline constexpr std::string_view kPinLayout = "v1";
 // <pin_path>/<layout>, made if missing: where this exporter pins. Throws SystemError.
 std::string layout_dir(const std::string& pin_path);
 
-// Pins each map in dir, under its name. A map pinned there before is used again when it matches
-// (type, key and value size, capacity, flags); one that does not is unpinned with a warning and a
-// fresh map takes its place. Call between open and load. Returns whether every map is an old
-// one. Throws SystemError.
+// Pins each map in dir, under its name. Maps pinned there before are used again when every one
+// of them matches (type, key and value size, capacity, flags); otherwise they are unpinned, with
+// a warning for each that does not match, and fresh maps take their place. Call between open and
+// load. Returns whether the old maps are used. Throws SystemError.
 bool pin_maps(std::span<bpf_map* const> maps, const std::string& dir, std::string_view what);
 
 // Warns about pins of another layout under pin_path, left by an older or newer exporter, and says

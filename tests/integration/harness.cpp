@@ -133,10 +133,10 @@ std::string ExporterProcess::log() const {
   return ss.str();
 }
 
-TestCgroup::TestCgroup() {
+TestCgroup::TestCgroup(const std::string& name) {
   const auto mount = find_mount(read_mountinfo(), "cgroup2");
   if (!mount) throw std::runtime_error("no cgroup2 mount in /proc/self/mountinfo");
-  path_ = "/sle-test-" + std::to_string(::getpid());
+  path_ = "/sle-test-" + std::to_string(::getpid()) + (name.empty() ? "" : "-" + name);
   dir_ = *mount + path_;
   if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
     throw std::runtime_error("mkdir " + dir_ + ": " + std::strerror(errno));

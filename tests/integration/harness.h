@@ -47,7 +47,8 @@ std::string write_temp_file(const std::string& text, const std::string& suffix);
 // A fresh cgroup v2 directory under the cgroup2 mount (found in /proc/self/mountinfo).
 class TestCgroup {
  public:
-  TestCgroup();
+  // /sle-test-<pid>, or /sle-test-<pid>-<name>.
+  explicit TestCgroup(const std::string& name = "");
   ~TestCgroup();  // rmdir
   TestCgroup(const TestCgroup&) = delete;
   TestCgroup& operator=(const TestCgroup&) = delete;

@@ -52,6 +52,9 @@ TEST(ConfigDefaults, Values) {
   EXPECT_EQ(c.log_format, log::Format::logfmt);
   ASSERT_EQ(c.exact_ports.size(), 1u);
   EXPECT_EQ(c.exact_ports[0], (PortRange{0, 1023}));
+  EXPECT_EQ(c.expire_after, milliseconds(120000));
+  EXPECT_EQ(c.cgroup_naming, CgroupNaming::automatic);
+  EXPECT_EQ(c.pin_path, "");
   for (std::size_t i = 0; i < kHookCount; ++i) {
     SCOPED_TRACE(kHooks[i].name);
     EXPECT_TRUE(c.hooks[i].enabled);
@@ -555,6 +558,37 @@ TEST(ConfigErrors, BadListenAddress) {
 TEST(ConfigErrors, ErrorsInFlowStyle) {
   EXPECT_EQ(error_of("hooks: {bind: {max_entries: 0}}\n"),
             "config.yaml:1:29: hooks.bind.max_entries: 0 is out of range (1-1048576)");
+}
+
+TEST(ConfigValues, CgroupsSection) {
+  const Config c = parse_config("cgroups:\n  expire_after: 10m\n  naming: fanotify\n", "x.yaml");
+  EXPECT_EQ(c.expire_after, milliseconds(600000));
+  EXPECT_EQ(c.cgroup_naming, CgroupNaming::fanotify);
+}
+
+TEST(ConfigErrors, CgroupsSection) {
+  EXPECT_EQ(error_of("cgroups:\n  expire_after: 0\n"),
+            "config.yaml:2:17: cgroups.expire_after: must be longer than 0 (a dead cgroup's "
+            "series stay this long)");
+  EXPECT_EQ(error_of("cgroups:\n  expire_after: soon\n"),
+            "config.yaml:2:17: cgroups.expire_after: invalid duration \"soon\" (examples: 0, "
+            "500ms, 5s, 1m)");
+  EXPECT_EQ(error_of("cgroups:\n  naming: inotify\n"),
+            "config.yaml:2:11: cgroups.naming: unknown naming \"inotify\" (valid: auto, "
+            "tracepoint, fanotify, walk)");
+  EXPECT_EQ(error_of("cgroups:\n  grace: 1m\n"),
+            "config.yaml:2:3: cgroups.grace: unknown key \"grace\" (valid keys: expire_after, "
+            "naming)");
+}
+
+TEST(ConfigErrors, PinPathMustBeAbsoluteAndOnABpfFilesystem) {
+  EXPECT_EQ(error_of("bpf:\n  pin_path: sle\n"),
+            "config.yaml:2:13: bpf.pin_path: pin path \"sle\" must be absolute");
+  // /proc is no bpf filesystem, whatever this machine has mounted.
+  EXPECT_EQ(error_of("bpf:\n  pin_path: /proc/sle-pins\n"),
+            "config.yaml:2:13: bpf.pin_path: \"/proc/sle-pins\" is not on a bpf filesystem "
+            "(/proc is not; mount one with: mount -t bpf bpf /sys/fs/bpf)");
+  EXPECT_EQ(parse_config("bpf:\n  pin_path: \"\"\n", "x.yaml").pin_path, "");
 }
 
 }  // namespace
