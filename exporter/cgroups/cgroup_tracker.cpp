@@ -15,10 +15,12 @@
 namespace sle {
 
 CgroupTracker::CgroupTracker(std::string mount_point, std::string hierarchy_root,
-                             std::unique_ptr<CgroupEventSource> source)
+                             std::unique_ptr<CgroupEventSource> source,
+                             std::vector<std::string> runtime_dirs)
     : mount_point_(std::move(mount_point)),
       hierarchy_root_(std::move(hierarchy_root)),
-      source_(std::move(source)) {
+      source_(std::move(source)),
+      runtime_dirs_(std::move(runtime_dirs)) {
   const std::lock_guard lock(mu_);
   walk(Clock::now());
   if (!source_) return;
@@ -68,6 +70,10 @@ void CgroupTracker::born(std::uint64_t id, const std::string& path) {
   if (!added) return;  // an id is never reused: what was learned first stays
   it->second.path = path;
   it->second.identity = parse_cgroup_path(path);
+  // Once, at birth: the runtime wrote the container's config.json before it made the cgroup.
+  if (!it->second.identity.container_id.empty())
+    if (auto names = read_workload_names(runtime_dirs_, it->second.identity.container_id))
+      it->second.names = std::move(*names);
 }
 
 void CgroupTracker::apply(const CgroupEvent& event, Clock::time_point now) {

@@ -22,6 +22,7 @@
 
 #include "cgroups/cgroup_events.h"
 #include "cgroups/cgroup_path.h"
+#include "cgroups/workload_names.h"
 #include "common/unique_fd.h"
 
 namespace sle {
@@ -33,6 +34,7 @@ class CgroupTracker {
   struct Info {
     std::string path;  // relative to the cgroup2 hierarchy's root; kUnknownPath if never named
     CgroupIdentity identity;                      // from the path
+    WorkloadNames names;                          // from the runtime's config.json, if any
     std::optional<Clock::time_point> dead_since;  // when it was seen gone
   };
   static constexpr std::string_view kUnknownPath = "unknown";
@@ -41,10 +43,12 @@ class CgroupTracker {
   // (mountinfo's root field, "/" unless the mount is of a subtree), prepended to walked paths so
   // they read like the kernel's. Walks the tree once, after the source is set up, so no cgroup
   // made meanwhile is missed. With a source, a thread of its own applies the events as they
-  // come, so that a burst cannot overflow the kernel's buffer between two reads. Throws
-  // SystemError.
+  // come, so that a burst cannot overflow the kernel's buffer between two reads. runtime_dirs:
+  // where the container runtimes keep their containers' config.json (cgroups/workload_names.h).
+  // Throws SystemError.
   CgroupTracker(std::string mount_point, std::string hierarchy_root,
-                std::unique_ptr<CgroupEventSource> source);
+                std::unique_ptr<CgroupEventSource> source,
+                std::vector<std::string> runtime_dirs = {});
   ~CgroupTracker();
   CgroupTracker(const CgroupTracker&) = delete;
   CgroupTracker& operator=(const CgroupTracker&) = delete;
@@ -88,6 +92,7 @@ class CgroupTracker {
   const std::string mount_point_;
   const std::string hierarchy_root_;
   const std::unique_ptr<CgroupEventSource> source_;
+  const std::vector<std::string> runtime_dirs_;
   mutable std::mutex mu_;
   std::unordered_map<std::uint64_t, Info> cgroups_;
   bool walked_this_refresh_ = false;

@@ -22,7 +22,7 @@ constexpr auto kTopKeys = std::to_array(
     {"read_interval"sv, "web"sv, "bpf"sv, "log"sv, "ports"sv, "cgroups"sv, "hooks"sv});
 constexpr auto kWebKeys = std::to_array({"listen_address"sv, "telemetry_path"sv, "config_file"sv});
 constexpr auto kBpfKeys = std::to_array({"backend"sv, "stats"sv, "pin_path"sv});
-constexpr auto kCgroupsKeys = std::to_array({"expire_after"sv, "naming"sv});
+constexpr auto kCgroupsKeys = std::to_array({"expire_after"sv, "naming"sv, "runtime_dirs"sv});
 constexpr auto kLogKeys = std::to_array({"level"sv, "format"sv});
 constexpr auto kPortsKeys = std::to_array({"exact"sv});
 constexpr auto kHookKeys = std::to_array({"enabled"sv, "max_entries"sv, "labels"sv, "families"sv});
@@ -226,6 +226,15 @@ class Parser : private YamlFields {
               fail(c.value, "must be longer than 0 (a dead cgroup's series stay this long)");
           }
           if (c.key == "naming") config.cgroup_naming = one_of(c.value, "naming", kNamings);
+          if (c.key == "runtime_dirs") {
+            config.runtime_dirs.clear();
+            for (const auto& item : items(c.value)) {
+              const std::string& dir = string(item);
+              if (dir.empty() || dir[0] != '/')
+                fail(item, "runtime directory " + quote(dir) + " must be an absolute path");
+              config.runtime_dirs.push_back(dir);
+            }
+          }
         }
       } else if (e.key == "hooks") {
         parse_hooks(e.value, config);

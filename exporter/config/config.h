@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "cgroups/workload_names.h"
 #include "common/logging.h"
 #include "hooks/backend.h"
 #include "hooks/hook_table.h"
@@ -70,6 +71,8 @@ struct Config {
   std::vector<PortRange> exact_ports{{0, 1023}};
   std::chrono::milliseconds expire_after{120000};  // a dead cgroup's series stay this long
   CgroupNaming cgroup_naming = CgroupNaming::automatic;
+  // Where the container runtimes keep config.json, for the pod, namespace and container labels.
+  std::vector<std::string> runtime_dirs = kDefaultRuntimeDirs;
   std::array<HookConfig, kHookCount> hooks;  // indexed by Hook; see default_config()
 
   friend bool operator==(const Config&, const Config&) = default;

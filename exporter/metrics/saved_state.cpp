@@ -23,7 +23,7 @@ void SavedState::set_cgroups(
   saved_at = unix_now();
   cgroups.clear();
   for (const auto& [id, info] : known) {
-    Cgroup c{id, info.path, std::nullopt};
+    Cgroup c{id, info.path, info.names, std::nullopt};
     if (info.dead_since)
       c.dead_for_seconds = std::chrono::duration<double>(now - *info.dead_since).count();
     cgroups.push_back(std::move(c));
@@ -35,7 +35,8 @@ std::vector<std::pair<std::uint64_t, CgroupTracker::Info>> SavedState::cgroups_a
   const double since_saved = std::max(0.0, unix_now() - saved_at);
   std::vector<std::pair<std::uint64_t, CgroupTracker::Info>> out;
   for (const Cgroup& c : cgroups) {
-    CgroupTracker::Info info{c.path, parse_cgroup_path(c.path), std::nullopt};
+    CgroupTracker::Info info{
+        .path = c.path, .identity = parse_cgroup_path(c.path), .names = c.names, .dead_since = {}};
     if (c.dead_for_seconds)
       info.dead_since = now - std::chrono::duration_cast<CgroupTracker::Clock::duration>(
                                   std::chrono::duration<double>(*c.dead_for_seconds + since_saved));
@@ -49,6 +50,8 @@ std::string to_json(const SavedState& state) {
   json& cgroups = doc["cgroups"] = json::array();
   for (const auto& c : state.cgroups) {
     json entry = {{"id", c.id}, {"path", c.path}};
+    if (!c.names.pod.empty())
+      entry["names"] = {c.names.pod, c.names.namespace_, c.names.container};
     if (c.dead_for_seconds) entry["dead_for_seconds"] = *c.dead_for_seconds;
     cgroups.push_back(std::move(entry));
   }
@@ -75,7 +78,11 @@ SavedState parse_saved_state(const std::string& text) {
     state.saved_at = doc.at("saved_at").get<double>();
     for (const json& c : doc.at("cgroups")) {
       SavedState::Cgroup cgroup{c.at("id").get<std::uint64_t>(), c.at("path").get<std::string>(),
-                                std::nullopt};
+                                {}, std::nullopt};
+      if (c.contains("names"))
+        cgroup.names = {c.at("names").at(0).get<std::string>(),
+                        c.at("names").at(1).get<std::string>(),
+                        c.at("names").at(2).get<std::string>()};
       if (c.contains("dead_for_seconds"))
         cgroup.dead_for_seconds = c.at("dead_for_seconds").get<double>();
       state.cgroups.push_back(std::move(cgroup));

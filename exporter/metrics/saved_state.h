@@ -20,6 +20,7 @@ struct SavedState {
   struct Cgroup {
     std::uint64_t id = 0;
     std::string path;
+    WorkloadNames names;                     // gone with the container's config.json: kept
     std::optional<double> dead_for_seconds;  // at the time of saving
   };
   struct Hook {

@@ -48,6 +48,9 @@ LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupTrack
       add(SLE_LABEL_CGROUP, cgroup->path);
       add(SLE_LABEL_POD_UID, cgroup->identity.pod_uid);
       add(SLE_LABEL_CONTAINER_ID, cgroup->identity.container_id);
+      add(SLE_LABEL_POD, cgroup->names.pod);
+      add(SLE_LABEL_NAMESPACE, cgroup->names.namespace_);
+      add(SLE_LABEL_CONTAINER, cgroup->names.container);
     } else {
       add(SLE_LABEL_CGROUP, std::string(CgroupTracker::kUnknownPath));
     }

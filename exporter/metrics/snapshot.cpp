@@ -52,7 +52,10 @@ LabelSet SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
                                    CgroupTracker::Clock::time_point now) {
   if (!(hook.label_mask & kCgroupLabels)) return series_labels(key, hook.label_mask, nullptr);
   if (!tracker_) {
-    const CgroupTracker::Info unknown{std::string(CgroupTracker::kUnknownPath), {}, {}};
+    const CgroupTracker::Info unknown{.path = std::string(CgroupTracker::kUnknownPath),
+                                      .identity = {},
+                                      .names = {},
+                                      .dead_since = {}};
     return series_labels(key, hook.label_mask, &unknown);
   }
   const CgroupTracker::Info info = tracker_->info(key.cgroup_id, now);

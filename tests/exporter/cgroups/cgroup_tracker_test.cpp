@@ -12,6 +12,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 
@@ -121,6 +122,25 @@ TEST_F(CgroupTrackerTest, ACgroupBornAndGoneBetweenReadsKeepsItsNameAndIdentity)
   EXPECT_EQ(tracker->counts().dead, 1u);
 }
 
+TEST_F(CgroupTrackerTest, WorkloadNamesAreReadAtBirthFromTheRuntime) {
+  const std::string id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  const fs::path runtime = root_ / "runtime";
+  fs::create_directories(runtime / id);
+  std::ofstream(runtime / id / "config.json")
+      << R"({"annotations": {"io.kubernetes.cri.sandbox-name": "web-0",)"
+         R"( "io.kubernetes.cri.sandbox-namespace": "shop",)"
+         R"( "io.kubernetes.cri.container-name": "nginx"}})";
+  auto queue = std::make_unique<QueuedEvents>();
+  QueuedEvents* events = queue.get();
+  CgroupTracker tracker(root_.string(), "/", std::move(queue), {runtime.string()});
+  events->push(event(CgroupEvent::Kind::born, 424243, kPodPath));
+  const auto t0 = Clock::now();
+  tracker.refresh(t0);
+  // The config.json goes with the container; what was read at birth stays.
+  fs::remove_all(runtime);
+  EXPECT_EQ(tracker.info(424243, t0).names, (WorkloadNames{"web-0", "shop", "nginx"}));
+}
+
 TEST_F(CgroupTrackerTest, DeadCgroupsExpireAfterTheGraceAndAreForgotten) {
   const auto a = mkdir("/a");
   auto tracker = tracker_with_queue();
@@ -204,9 +224,9 @@ TEST_F(CgroupTrackerTest, RestoreAddsWhatTheWalkDidNotFindAsDead) {
   auto tracker = tracker_with_queue();
   const auto t0 = Clock::now();
   const std::vector<std::pair<std::uint64_t, CgroupTracker::Info>> saved = {
-      {a, {"/a", {}, std::nullopt}},
-      {555, {"/was-alive", {}, std::nullopt}},
-      {556, {"/dead-already", {}, t0 - 30s}}};
+      {a, {"/a", {}, {}, std::nullopt}},
+      {555, {"/was-alive", {}, {}, std::nullopt}},
+      {556, {"/dead-already", {}, {}, t0 - 30s}}};
   tracker->restore(saved, t0);
   EXPECT_FALSE(tracker->info(a, t0).dead_since);
   EXPECT_EQ(tracker->info(555, t0).path, "/was-alive");

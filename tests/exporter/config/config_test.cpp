@@ -477,17 +477,19 @@ TEST(ConfigErrors, LabelNotSupportedByHook) {
   EXPECT_EQ(error_of("log:\n  level: info\n\nhooks:\n  bind:\n    enabled: true\n"
                      "    labels: [family, type,\n      peer]\n"),
             "config.yaml:8:7: hooks.bind.labels[2]: unknown label \"peer\" for hook bind "
-            "(supported: family, type, protocol, port, cgroup, pod_uid, container_id)");
+            "(supported: family, type, protocol, port, cgroup, pod_uid, container_id, pod, "
+            "namespace, container)");
   EXPECT_EQ(error_of("hooks:\n  create:\n    labels: [port]\n"),
             "config.yaml:3:14: hooks.create.labels[0]: unknown label \"port\" for hook create "
-            "(supported: family, type, protocol, cgroup, pod_uid, container_id)");
+            "(supported: family, type, protocol, cgroup, pod_uid, container_id, pod, "
+            "namespace, container)");
 }
 
 TEST(ConfigErrors, UnknownLabel) {
   EXPECT_EQ(error_of("hooks:\n  setsockopt:\n    labels:\n      - level\n      - hostname\n"),
             "config.yaml:5:9: hooks.setsockopt.labels[1]: unknown label \"hostname\" for hook "
             "setsockopt (supported: family, type, protocol, level, optname, cgroup, pod_uid, "
-            "container_id)");
+            "container_id, pod, namespace, container)");
 }
 
 TEST(ConfigErrors, DuplicateLabel) {
@@ -578,7 +580,7 @@ TEST(ConfigErrors, CgroupsSection) {
             "tracepoint, fanotify, walk)");
   EXPECT_EQ(error_of("cgroups:\n  grace: 1m\n"),
             "config.yaml:2:3: cgroups.grace: unknown key \"grace\" (valid keys: expire_after, "
-            "naming)");
+            "naming, runtime_dirs)");
 }
 
 TEST(ConfigErrors, PinPathMustBeAbsoluteAndOnABpfFilesystem) {

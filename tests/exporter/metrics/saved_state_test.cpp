@@ -13,7 +13,8 @@ using namespace std::chrono_literals;
 TEST(SavedState, RoundTrips) {
   const auto now = CgroupTracker::Clock::now();
   SavedState state;
-  state.set_cgroups({{7, {"/a", {}, std::nullopt}}, {8, {"/kubepods/b", {}, now - 30s}}}, now);
+  state.set_cgroups({{7, {"/a", {}, {}, std::nullopt}}, {8, {"/kubepods/b", {}, {}, now - 30s}}},
+                    now);
   state.hooks["bind"] = {{{{{"port", "80"}, {"cgroup", "/a"}}, 12}}, 34};
   const SavedState back = parse_saved_state(to_json(state));
   ASSERT_EQ(back.cgroups.size(), 2u);

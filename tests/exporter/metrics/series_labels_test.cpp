@@ -60,7 +60,7 @@ TEST(SeriesLabels, CgroupNeverNamedIsUnknown) {
   sle_key k{};
   k.cgroup_id = 42;
   EXPECT_EQ(render(series_labels(k, kCgroupLabels, nullptr)), "cgroup=unknown ");
-  const CgroupTracker::Info unknown{"unknown", {}, {}};
+  const CgroupTracker::Info unknown{"unknown", {}, {}, {}};
   EXPECT_EQ(render(series_labels(k, kCgroupLabels, &unknown)), "cgroup=unknown ");
 }
 
@@ -72,10 +72,22 @@ TEST(SeriesLabels, CgroupPathGivesPodAndContainer) {
       "/kubepods.slice/kubepods-besteffort.slice/"
       "kubepods-besteffort-pod0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0.slice/cri-containerd-" +
       id + ".scope";
-  const CgroupTracker::Info info{path, parse_cgroup_path(path), {}};
+  const CgroupTracker::Info info{path, parse_cgroup_path(path), {}, {}};
   EXPECT_EQ(
       render(series_labels(k, kCgroupLabels, &info)),
       "cgroup=" + path + " pod_uid=0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 container_id=" + id + " ");
+}
+
+TEST(SeriesLabels, WorkloadNamesFollowTheCgroupLabels) {
+  sle_key k{};
+  k.cgroup_id = 9;
+  const CgroupTracker::Info info{"/p/c", {}, {"web-0", "shop", "nginx"}, {}};
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, &info)),
+            "cgroup=/p/c pod=web-0 namespace=shop container=nginx ");
+  const std::uint32_t names_only =
+      label_bit(SLE_LABEL_POD) | label_bit(SLE_LABEL_NAMESPACE) | label_bit(SLE_LABEL_CONTAINER);
+  EXPECT_EQ(render(series_labels(k, names_only, &info)),
+            "pod=web-0 namespace=shop container=nginx ");
 }
 
 }  // namespace
