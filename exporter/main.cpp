@@ -73,10 +73,9 @@ std::unique_ptr<sle::CgroupTracker> make_tracker(const sle::Config& config) {
     sle::log::warn("No cgroup2 mount found: the cgroup labels will read \"unknown\"");
     return nullptr;
   }
-  auto tracker =
-      std::make_unique<sle::CgroupTracker>(mount->mount_point, mount->root,
-                                           cgroup_events(config, mount->mount_point),
-                                           config.runtime_dirs);
+  auto tracker = std::make_unique<sle::CgroupTracker>(mount->mount_point, mount->root,
+                                                      cgroup_events(config, mount->mount_point),
+                                                      config.runtime_dirs);
   sle::log::info("Naming cgroups", {{"method", tracker->method()},
                                     {"cgroup2_mount", mount->mount_point},
                                     {"live", std::to_string(tracker->counts().live)}});

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/error.h"
 #include "cgroups/workload_names.h"
+#include "common/error.h"
 #include "common/logging.h"
 #include "hooks/backend.h"
 #include "hooks/hook_table.h"

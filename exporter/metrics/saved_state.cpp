@@ -50,8 +50,7 @@ std::string to_json(const SavedState& state) {
   json& cgroups = doc["cgroups"] = json::array();
   for (const auto& c : state.cgroups) {
     json entry = {{"id", c.id}, {"path", c.path}};
-    if (!c.names.pod.empty())
-      entry["names"] = {c.names.pod, c.names.namespace_, c.names.container};
+    if (!c.names.pod.empty()) entry["names"] = {c.names.pod, c.names.namespace_, c.names.container};
     if (c.dead_for_seconds) entry["dead_for_seconds"] = *c.dead_for_seconds;
     cgroups.push_back(std::move(entry));
   }
@@ -77,8 +76,8 @@ SavedState parse_saved_state(const std::string& text) {
     SavedState state;
     state.saved_at = doc.at("saved_at").get<double>();
     for (const json& c : doc.at("cgroups")) {
-      SavedState::Cgroup cgroup{c.at("id").get<std::uint64_t>(), c.at("path").get<std::string>(),
-                                {}, std::nullopt};
+      SavedState::Cgroup cgroup{
+          c.at("id").get<std::uint64_t>(), c.at("path").get<std::string>(), {}, std::nullopt};
       if (c.contains("names"))
         cgroup.names = {c.at("names").at(0).get<std::string>(),
                         c.at("names").at(1).get<std::string>(),
