@@ -120,13 +120,6 @@ TEST(HookTable, EveryHookObjectHasAnEntry) {
   EXPECT_EQ(find_embedded_object("no_such_hook"), nullptr);
 }
 
-TEST(HookTable, EmbeddedObjectNamesAreUnique) {
-  std::set<std::string_view> names;
-  for (const EmbeddedObject& embedded : embedded_objects())
-    EXPECT_TRUE(names.insert(embedded.name).second) << embedded.name;
-  EXPECT_GE(names.size(), kHookCount);
-}
-
 TEST(HookTable, HookNamesRoundTrip) {
   for (std::size_t i = 0; i < kHookCount; ++i) {
     const auto h = hook_from_name(kHooks[i].name);
