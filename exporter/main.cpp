@@ -16,16 +16,18 @@
 #include <memory>
 
 #include "cgroups/fanotify_events.h"
+#include "common/capabilities.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/mounts.h"
+#include "common/unique_fd.h"
 #include "config/flags.h"
 #include "config/web_config.h"
 #include "loader/bpf_stats.h"
 #include "loader/cgroup_tracepoint.h"
 #include "loader/hook_set.h"
 #include "loader/pinning.h"
-#include "metrics/collector.h"
+#include "metrics/snapshot.h"
 #include "web/http_server.h"
 
 namespace {
@@ -90,7 +92,8 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  // Cgroups first: the walk at start and the events after it leave no cgroup unnamed.
+  // Everything that needs privileges, first. Cgroups before the hooks: the walk at start and
+  // the events after it leave no cgroup unnamed.
   const auto tracker = make_tracker(config);
   std::optional<sle::PinnedBlob> state;
   if (!config.pin_path.empty()) {
@@ -103,14 +106,26 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
     stats.emplace();
     sle::log::info("BPF run-time stats enabled while the exporter runs");
   }
+  sle::UniqueFd listener = sle::listen_on(config.listen_address);
 
+  // Then none: no thread has started yet, so none that starts from here on has any (README,
+  // "Security").
+  const bool keep_bpf = sle::capabilities::map_reads_need_cap_bpf();
+  sle::capabilities::drop_all(keep_bpf);
+  sle::log::info("Dropped every capability",
+                 {{"kept_permitted", keep_bpf ? "CAP_BPF (kernel before 5.19)" : "none"}});
+
+  if (tracker) tracker->start();
   sle::SnapshotReader reader(hooks, config, tracker.get(), state ? &*state : nullptr);
   reader.start();  // the first read is done when this returns
-  auto collector = std::make_shared<sle::Collector>(reader, hooks, stats.has_value());
   {
-    // Every enabled hook is attached and the first read is done: ready from the start.
-    const sle::HttpServer server(config.listen_address, config.telemetry_path, collector,
-                                 web_config, [] { return true; });
+    const sle::HttpServer server(
+        std::move(listener), config.telemetry_path,
+        [&reader] {
+          const auto snap = reader.latest();
+          return snap ? snap->exposition : nullptr;
+        },
+        web_config, [&reader] { return reader.latest() != nullptr; });
     sle::log::info("Listening", {{"address", config.listen_address.str()},
                                  {"telemetry_path", config.telemetry_path}});
     int sig = 0;

@@ -7,15 +7,16 @@
 #                                     # builder stage, deploy/image/Containerfile)
 set -eu
 
-# libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of --web.config.file. libssl-dev: civetweb
-# dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which only this package
-# provides (needed at run time for TLS). openssl, curl: the web config integration tests.
+# libmicrohttpd (HTTP with epoll) and GnuTLS (its TLS): the web server. libcap: dropping the
+# capabilities after start. libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of
+# --web.config.file. openssl, curl: the TLS integration tests.
 # ca-certificates: copied into the container image. GoogleTest: the top-level CMakeLists.txt
 # requires it even to build the exporter alone. nlohmann-json: the state kept across restarts.
 BUILD_PACKAGES="
   build-essential cmake pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  prometheus-cpp-dev libmicrohttpd-dev libgnutls28-dev libcap-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libcrypt-dev nlohmann-json3-dev
 "
@@ -25,7 +26,7 @@ BUILD_PACKAGES="
 # image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
 # scripts/gen-prometheusrule.py.
 TEST_PACKAGES="
-  libssl-dev openssl curl
+  openssl curl
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin

@@ -23,7 +23,10 @@ CgroupTracker::CgroupTracker(std::string mount_point, std::string hierarchy_root
       runtime_dirs_(std::move(runtime_dirs)) {
   const std::lock_guard lock(mu_);
   walk(Clock::now());
-  if (!source_) return;
+}
+
+void CgroupTracker::start() {
+  if (!source_ || thread_.joinable()) return;
   stop_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!stop_fd_) throw SystemError("eventfd for the cgroup events thread", errno);
   thread_ = std::thread([this] { run(); });

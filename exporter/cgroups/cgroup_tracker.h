@@ -42,8 +42,9 @@ class CgroupTracker {
   // mount_point: where cgroup2 is mounted here; hierarchy_root: what of the hierarchy it shows
   // (mountinfo's root field, "/" unless the mount is of a subtree), prepended to walked paths so
   // they read like the kernel's. Walks the tree once, after the source is set up, so no cgroup
-  // made meanwhile is missed. With a source, a thread of its own applies the events as they
-  // come, so that a burst cannot overflow the kernel's buffer between two reads. runtime_dirs:
+  // made meanwhile is missed. start() then starts a thread of its own that applies the source's
+  // events as they come, so that a burst cannot overflow the kernel's buffer between two reads
+  // (without it, refresh() takes them all at each read). runtime_dirs:
   // where the container runtimes keep their containers' config.json (cgroups/workload_names.h).
   // Throws SystemError.
   CgroupTracker(std::string mount_point, std::string hierarchy_root,
@@ -52,6 +53,9 @@ class CgroupTracker {
   ~CgroupTracker();
   CgroupTracker(const CgroupTracker&) = delete;
   CgroupTracker& operator=(const CgroupTracker&) = delete;
+
+  // Starts applying events as they come (with a source). Throws SystemError.
+  void start();
 
   // "tracepoint", "fanotify", or "walk" without a source.
   std::string_view method() const;

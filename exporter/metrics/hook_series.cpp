@@ -15,18 +15,20 @@ bool KeyEqual::operator()(const sle_key& a, const sle_key& b) const {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
+HookSeries::SeriesMap::iterator HookSeries::find_or_add(std::string labels) {
+  if (auto it = series_.find(labels); it != series_.end()) return it;
+  auto text = std::make_shared<const std::string>(std::move(labels));
+  const std::string_view key = *text;
+  return series_.emplace(key, SeriesState{std::move(text)}).first;
+}
+
 void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
-                        const std::function<LabelSet(const sle_key&)>& labels_of) {
+                        const std::function<std::string(const sle_key&)>& labels_of) {
   gen &= 1;
   for (const auto& [key, count] : entries) {
     auto it = keys_.find(key);
     if (it == keys_.end()) {
-      LabelSet labels = labels_of(key);
-      auto series = series_.find(labels);
-      if (series == series_.end()) {
-        auto shared = std::make_shared<const LabelSet>(labels);
-        series = series_.emplace(std::move(labels), SeriesState{std::move(shared)}).first;
-      }
+      const auto series = find_or_add(labels_of(key));
       ++series->second.keys;
       it = keys_.emplace(key, KeyState{series}).first;
     }
@@ -81,19 +83,13 @@ std::vector<HookSeries::Series> HookSeries::series() const {
 std::vector<HookSeries::Retained> HookSeries::retained() const {
   std::vector<Retained> out;
   for (const auto& [labels, state] : series_)
-    if (state.retained != 0) out.push_back({labels, state.retained});
+    if (state.retained != 0) out.push_back({std::string(labels), state.retained});
   return out;
 }
 
 void HookSeries::restore(std::span<const Retained> retained, std::uint64_t expired) {
   expired_ = expired;
-  for (const Retained& r : retained) {
-    auto series = series_.find(r.labels);
-    if (series == series_.end())
-      series =
-          series_.emplace(r.labels, SeriesState{std::make_shared<const LabelSet>(r.labels)}).first;
-    series->second.retained += r.count;
-  }
+  for (const Retained& r : retained) find_or_add(r.labels)->second.retained += r.count;
 }
 
 }  // namespace sle

@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -30,15 +32,17 @@ struct KeyEqual {
 class HookSeries {
  public:
   struct Series {
-    std::shared_ptr<const LabelSet> labels;
+    // Its labels as the exposition writes them: {family="inet",type="stream"} ("" for none).
+    std::shared_ptr<const std::string> labels;
     std::uint64_t value = 0;  // its keys' counts as last read, plus what expired keys left
   };
 
   // Applies a read of generation gen's map (bpf/counting.bpf.h): every key with its count there.
-  // A key not seen before gets its labels from labels_of, once; its series is the one with those
-  // labels. A key's count is the sum of its counts in both generations.
+  // A key not seen before gets its labels from labels_of (as label_text() writes them), once; its
+  // series is the one with those labels. A key's count is the sum of its counts in both
+  // generations.
   void update(std::uint32_t gen, std::span<const CountEntry> entries,
-              const std::function<LabelSet(const sle_key&)>& labels_of);
+              const std::function<std::string(const sle_key&)>& labels_of);
 
   // Removes the keys of these cgroup ids (they are gone, so their counts are final): their counts
   // stay in their series, and a series left without keys moves its value to expired(). Returns
@@ -58,7 +62,7 @@ class HookSeries {
   // What a restart keeps (README, "Lifecycle"): the counts of keys that left the map, per series,
   // and the expired total. restore() puts them back before the first update().
   struct Retained {
-    LabelSet labels;
+    std::string labels;  // as in Series
     std::uint64_t count = 0;
   };
   std::vector<Retained> retained() const;
@@ -66,12 +70,13 @@ class HookSeries {
 
  private:
   struct SeriesState {
-    std::shared_ptr<const LabelSet> labels;
-    std::uint64_t current = 0;   // sum of its keys' counts, as last read
-    std::uint64_t retained = 0;  // counts of its keys that expired
-    std::size_t keys = 0;        // keys in the map that belong to it
+    std::shared_ptr<const std::string> labels;  // the map's key views into it
+    std::uint64_t current = 0;                  // sum of its keys' counts, as last read
+    std::uint64_t retained = 0;                 // counts of its keys that expired
+    std::size_t keys = 0;                       // keys in the map that belong to it
   };
-  using SeriesMap = std::map<LabelSet, SeriesState>;
+  using SeriesMap = std::map<std::string_view, SeriesState>;
+  SeriesMap::iterator find_or_add(std::string labels);
   struct KeyState {
     SeriesMap::iterator series;
     std::uint64_t count[2] = {0, 0};  // in each generation, as last read

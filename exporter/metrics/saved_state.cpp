@@ -57,11 +57,8 @@ std::string to_json(const SavedState& state) {
   json& hooks = doc["hooks"] = json::object();
   for (const auto& [name, hook] : state.hooks) {
     json retained = json::array();
-    for (const auto& r : hook.retained) {
-      json labels = json::array();
-      for (const auto& label : r.labels) labels.push_back({label.name, label.value});
-      retained.push_back({{"labels", std::move(labels)}, {"count", r.count}});
-    }
+    for (const auto& r : hook.retained)
+      retained.push_back({{"labels", r.labels}, {"count", r.count}});
     hooks[name] = {{"expired", hook.expired}, {"retained", std::move(retained)}};
   }
   return doc.dump();
@@ -90,12 +87,8 @@ SavedState parse_saved_state(const std::string& text) {
       SavedState::Hook hook;
       hook.expired = h.at("expired").get<std::uint64_t>();
       for (const json& r : h.at("retained")) {
-        HookSeries::Retained retained;
-        for (const json& label : r.at("labels"))
-          retained.labels.push_back(
-              {label.at(0).get<std::string>(), label.at(1).get<std::string>()});
-        retained.count = r.at("count").get<std::uint64_t>();
-        hook.retained.push_back(std::move(retained));
+        hook.retained.push_back(
+            {r.at("labels").get<std::string>(), r.at("count").get<std::uint64_t>()});
       }
       state.hooks[name] = std::move(hook);
     }

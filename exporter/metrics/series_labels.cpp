@@ -30,6 +30,28 @@ std::string peer_label(std::uint8_t peer) {
   return std::to_string(peer);
 }
 
+std::string label_text(const LabelSet& labels) {
+  if (labels.empty()) return "";
+  std::string out = "{";
+  for (const auto& label : labels) {
+    if (out.size() > 1) out += ',';
+    out += label.name;
+    out += "=\"";
+    for (const char c : label.value) {
+      if (c == '\\' || c == '"') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupTracker::Info* cgroup) {
   LabelSet labels;
   const auto add = [&](sle_label label, std::string value) {

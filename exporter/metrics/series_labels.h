@@ -19,6 +19,10 @@ using LabelSet = std::vector<prometheus::ClientMetric::Label>;
 LabelSet series_labels(const sle_key& key, std::uint32_t label_mask,
                        const CgroupTracker::Info* cgroup);
 
+// The label set as the text exposition format writes it after a metric name:
+// {family="inet",port="80"}, values escaped (\\, \", \n); "" for no labels.
+std::string label_text(const LabelSet& labels);
+
 // Label value of a port key field and of a peer class; empty when the label is absent.
 std::string port_label(std::uint8_t port_class, std::uint16_t port);
 std::string peer_label(std::uint8_t peer);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <unordered_set>
 
+#include "common/capabilities.h"
 #include "common/logging.h"
 #include "metrics/saved_state.h"
 
@@ -33,7 +34,9 @@ void wait_for_running_programs() {
 
 SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTracker* tracker,
                                PinnedBlob* state)
-    : tracker_(tracker),
+    : hook_set_(hooks),
+      stats_held_(config.bpf_stats),
+      tracker_(tracker),
       state_(state),
       interval_(config.read_interval),
       expire_after_(config.expire_after) {
@@ -48,18 +51,19 @@ SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTrack
 
 SnapshotReader::~SnapshotReader() { stop(); }
 
-LabelSet SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
-                                   CgroupTracker::Clock::time_point now) {
-  if (!(hook.label_mask & kCgroupLabels)) return series_labels(key, hook.label_mask, nullptr);
-  if (!tracker_) {
-    const CgroupTracker::Info unknown{.path = std::string(CgroupTracker::kUnknownPath),
-                                      .identity = {},
-                                      .names = {},
-                                      .dead_since = {}};
-    return series_labels(key, hook.label_mask, &unknown);
-  }
+std::string SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
+                                      CgroupTracker::Clock::time_point now) {
+  if (!(hook.label_mask & kCgroupLabels) || !tracker_)
+    return label_text(series_labels(key, hook.label_mask, nullptr));  // nullptr: "unknown"
   const CgroupTracker::Info info = tracker_->info(key.cgroup_id, now);
-  return series_labels(key, hook.label_mask, &info);
+  return label_text(series_labels(key, hook.label_mask, &info));
+}
+
+void SnapshotReader::publish(std::shared_ptr<Snapshot> snap) {
+  snap->exposition = std::make_shared<const Exposition>(
+      render_exposition(*snap, own_families(*snap, hook_set_, stats_held_, errors_.load())));
+  const std::lock_guard lock(mu_);
+  latest_ = std::move(snap);
 }
 
 void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_point now) {
@@ -116,6 +120,7 @@ void SnapshotReader::expire(CgroupTracker::Clock::time_point now) {
 }
 
 void SnapshotReader::read_now() {
+  capabilities::enable_bpf_for_this_thread();  // kernels before 5.19 only
   const auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
   try {
@@ -124,7 +129,14 @@ void SnapshotReader::read_now() {
   } catch (const std::exception& e) {
     ++errors_;
     log::error("Reading the BPF maps failed", {{"err", e.what()}});
-    return;  // keep publishing the previous snapshot
+    // The previous read's counts, with the error counted.
+    std::shared_ptr<const Snapshot> previous;
+    {
+      const std::lock_guard lock(mu_);
+      previous = latest_;
+    }
+    if (previous) publish(std::make_shared<Snapshot>(*previous));
+    return;
   }
   previous_read_ = start;
   for (const HookState& h : hooks_) {
@@ -143,10 +155,7 @@ void SnapshotReader::read_now() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  {
-    const std::lock_guard lock(mu_);
-    latest_ = std::move(snap);
-  }
+  publish(std::move(snap));
   // After a churn the heap holds much freed memory (series, labels, scrape bodies): give it back
   // to the system, so that the resident size follows what is kept rather than its peak.
   if (::mallinfo2().fordblks > kTrimAboveFreeBytes) ::malloc_trim(0);
@@ -221,6 +230,7 @@ void SnapshotReader::restore_state() {
 }
 
 void SnapshotReader::save_state() {
+  capabilities::enable_bpf_for_this_thread();
   SavedState saved;
   if (tracker_) saved.set_cgroups(tracker_->known(), CgroupTracker::Clock::now());
   for (const HookState& h : hooks_)

@@ -18,6 +18,7 @@
 #include "loader/hook_set.h"
 #include "loader/map_reader.h"
 #include "loader/pinning.h"
+#include "metrics/exposition.h"
 #include "metrics/hook_series.h"
 
 namespace sle {
@@ -38,6 +39,7 @@ struct Snapshot {
   CgroupTracker::Counts cgroups;    // live, and dead but in grace
   double timestamp_seconds = 0;     // Unix time of the read
   double duration_seconds = 0;
+  std::shared_ptr<const Exposition> exposition;  // the /metrics body of this read
 };
 
 // Waits until every BPF program that was running has returned (an RCU grace period, through
@@ -79,12 +81,15 @@ class SnapshotReader {
   // Switches the generation and reads the one left behind, into the series.
   void read_generations(bool both, CgroupTracker::Clock::time_point now);
   void expire(CgroupTracker::Clock::time_point now);
-  LabelSet labels_of(const HookState& hook, const sle_key& key,
-                     CgroupTracker::Clock::time_point now);
+  std::string labels_of(const HookState& hook, const sle_key& key,
+                        CgroupTracker::Clock::time_point now);
+  void publish(std::shared_ptr<Snapshot> snap);  // renders its exposition
   void restore_state();
   void save_state();
   void run();
 
+  const HookSet& hook_set_;
+  const bool stats_held_;
   CgroupTracker* const tracker_;
   PinnedBlob* const state_;
   const std::chrono::milliseconds interval_;

@@ -151,7 +151,7 @@ TEST(WebConfig, ClientCertificateSettings) {
   const std::string base = "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n";
   EXPECT_EQ(error_of(base + "  client_auth_type: RequireAnyClientCert\n"),
             "web.yml:4:21: tls_server_config.client_auth_type: RequireAnyClientCert is not "
-            "supported: civetweb verifies every client certificate it asks for (supported: "
+            "supported: the exporter verifies every client certificate it asks for (supported: "
             "NoClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert)");
   EXPECT_EQ(error_of(base + "  client_auth_type: RequireClientCert\n"),
             "web.yml:4:21: tls_server_config.client_auth_type: unknown client_auth_type "

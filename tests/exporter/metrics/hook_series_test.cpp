@@ -22,21 +22,18 @@ sle_key key(std::uint64_t cgroup, std::uint16_t port) {
 struct Labeller {
   bool with_cgroup = true;
   int calls = 0;
-  LabelSet operator()(const sle_key& k) {
+  // Label text as the series keep it (series_labels.h writes it the same way).
+  std::string operator()(const sle_key& k) {
     ++calls;
-    LabelSet l{{"port", std::to_string(k.port)}};
-    if (with_cgroup) l.push_back({"cgroup", "/c" + std::to_string(k.cgroup_id)});
-    return l;
+    std::string text = "port=" + std::to_string(k.port) + " ";
+    if (with_cgroup) text += "cgroup=/c" + std::to_string(k.cgroup_id) + " ";
+    return text;
   }
 };
 
 std::map<std::string, std::uint64_t> values(const HookSeries& s) {
   std::map<std::string, std::uint64_t> out;
-  for (const auto& series : s.series()) {
-    std::string name;
-    for (const auto& label : *series.labels) name += label.name + "=" + label.value + " ";
-    out[name] = series.value;
-  }
+  for (const auto& series : s.series()) out[*series.labels] = series.value;
   return out;
 }
 

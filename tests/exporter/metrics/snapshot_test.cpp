@@ -28,17 +28,17 @@ using test::unique_number;
 
 constexpr int kSolSocket = 1;
 
-// The series whose optname label is the number, as label text name=value,... and its value.
+// The series whose optname label is the number, as label text name=value,... (unquoted) and
+// its value.
 std::map<std::string, std::uint64_t> with_optname(const HookSnapshot& h, int optname) {
   std::map<std::string, std::uint64_t> out;
+  const std::string mine = "optname=\"" + std::to_string(optname) + "\"";
   for (const auto& s : h.series) {
+    if (s.labels->find(mine) == std::string::npos) continue;
     std::string text;
-    bool mine = false;
-    for (const auto& l : *s.labels) {
-      text += (text.empty() ? "" : ",") + l.name + "=" + l.value;
-      mine |= l.name == "optname" && l.value == std::to_string(optname);
-    }
-    if (mine) out[text] = s.value;
+    for (const char c : s.labels->substr(1, s.labels->size() - 2))
+      if (c != '"') text += c;
+    out[text] = s.value;
   }
   return out;
 }

@@ -1,10 +1,11 @@
 // What /metrics publishes: the hook families from hand-built snapshots (names, help, exact label
-// sets and values), and the whole collection around them.
-#include "metrics/collector.h"
+// sets and values), the exporter's own families around them, and the gzip form.
+#include "metrics/exposition.h"
 
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <prometheus/metric_family.h>
+#include <zlib.h>
 
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@
 #include "kernel_calls.h"
 #include "metrics/hook_series.h"
 #include "metrics/series_labels.h"
+#include "metrics/snapshot.h"
 
 namespace sle {
 namespace {
@@ -36,13 +38,33 @@ std::string labels_of(const prometheus::ClientMetric& m) {
   return out;
 }
 
-std::map<std::string, double> series(const MetricFamily& f) {
+// The samples of an exposition text, as name=value,... (labels unquoted) -> value; names other
+// than the one asked for are left out.
+std::map<std::string, double> series(const std::string& text, const std::string& name) {
   std::map<std::string, double> out;
-  for (const auto& m : f.metric) {
-    EXPECT_TRUE(out.emplace(labels_of(m), m.counter.value).second) << "twice: " << labels_of(m);
-    EXPECT_EQ(m.gauge.value, 0.0);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto brace = line.find('{'), space = line.rfind(' ');
+    const std::string metric = line.substr(0, std::min(brace, space));
+    if (metric != name) continue;
+    std::string labels;
+    if (brace != std::string::npos) {
+      const std::string inner = line.substr(brace + 1, line.rfind('}') - brace - 1);
+      for (std::size_t i = 0; i < inner.size(); ++i)
+        if (inner[i] != '"') labels += inner[i];
+    }
+    EXPECT_TRUE(out.emplace(labels, std::stod(line.substr(space + 1))).second) << "twice: " << line;
   }
   return out;
+}
+
+// The HELP and TYPE lines of a family, or "" when it is not there.
+std::string header(const std::string& text, const std::string& name) {
+  const auto at = text.find("# HELP " + name + " ");
+  if (at == std::string::npos) return "";
+  const auto end = text.find('\n', text.find('\n', at) + 1);
+  return text.substr(at, end - at);
 }
 
 // A hook's map as read, with the label mask it is decoded with.
@@ -71,7 +93,7 @@ struct TestSnapshot {
         const auto it = cgroup_paths.find(k.cgroup_id);
         const std::string path = it == cgroup_paths.end() ? "unknown" : it->second;
         const CgroupTracker::Info info{path, parse_cgroup_path(path), {}, {}};
-        return series_labels(k, h.label_mask, &info);
+        return label_text(series_labels(k, h.label_mask, &info));
       });
       snap.hooks.push_back({.hook = h.hook,
                             .backend = Backend::tracepoint,
@@ -86,8 +108,14 @@ struct TestSnapshot {
   }
 };
 
-std::vector<MetricFamily> hook_families(const TestSnapshot& snap) {
-  return sle::hook_families(snap.snapshot());
+std::string hook_families(const TestSnapshot& snap) {
+  return render_exposition(snap.snapshot(), {});
+}
+
+// The one hook family of a snapshot with one hook, as series().
+std::map<std::string, double> series(const TestSnapshot& snap) {
+  return series(hook_families(snap),
+                "socket_lsm_" + std::string(snap.hooks.at(0).hook.name()) + "_total");
 }
 
 sle_key key(std::uint16_t family, std::uint16_t type, std::uint16_t protocol,
@@ -110,29 +138,24 @@ TEST(HookFamilies, OneCounterFamilyPerHookInSnapshotOrder) {
   TestSnapshot snap;
   snap.hooks.push_back(hook_snapshot("setsockopt", hook_named("setsockopt").spec().labels, {}));
   snap.hooks.push_back(hook_snapshot("create", hook_named("create").spec().labels, {}));
-  const auto families = hook_families(snap);
-  ASSERT_EQ(families.size(), 2u);
-  EXPECT_EQ(families[0].name, "socket_lsm_setsockopt_total");
-  EXPECT_EQ(families[0].help,
-            "Calls of the security_socket_setsockopt hook, by level and option name.");
-  EXPECT_EQ(families[1].name, "socket_lsm_create_total");
-  EXPECT_EQ(families[1].help, "Calls of the security_socket_create hook (socket creation).");
-  for (const MetricFamily& f : families) {
-    EXPECT_EQ(f.type, MetricType::Counter);
-    EXPECT_TRUE(f.metric.empty()) << f.name;
-  }
-  EXPECT_TRUE(sle::hook_families(Snapshot{}).empty());
+  const std::string text = hook_families(snap);
+  EXPECT_EQ(text,
+            "# HELP socket_lsm_setsockopt_total Calls of the security_socket_setsockopt hook, by "
+            "level and option name.\n# TYPE socket_lsm_setsockopt_total counter\n"
+            "# HELP socket_lsm_create_total Calls of the security_socket_create hook (socket "
+            "creation).\n# TYPE socket_lsm_create_total counter\n");
+  EXPECT_EQ(render_exposition(Snapshot{}, {}), "");
 }
 
 TEST(HookFamilies, EveryHookNamesItsFamilyAfterItself) {
   TestSnapshot snap;
   for (const Hook hook : all_hooks())
     snap.hooks.push_back(hook_snapshot(hook.name(), hook.spec().labels, {}));
-  const auto families = hook_families(snap);
-  ASSERT_EQ(families.size(), kHookCount);
+  const std::string text = hook_families(snap);
   for (std::size_t i = 0; i < kHookCount; ++i) {
-    EXPECT_EQ(families[i].name, "socket_lsm_" + std::string(kHooks[i].name) + "_total");
-    EXPECT_EQ(families[i].help, kHooks[i].help);
+    const std::string name = "socket_lsm_" + std::string(kHooks[i].name) + "_total";
+    EXPECT_EQ(header(text, name), "# HELP " + name + " " + std::string(kHooks[i].help) +
+                                      "\n# TYPE " + name + " counter");
   }
 }
 
@@ -144,11 +167,8 @@ TEST(HookFamilies, BindSeriesWithExactLabelsAndValues) {
                                       {with_port(key(2, 1, 6, 42), SLE_PORT_DYNAMIC), 1},
                                       {key(1, 1, 0, 42), 3}}));  // unix: no port label
   snap.cgroup_paths = {{42, "/system.slice/nginx.service"}};     // 43 is not there
-  const auto families = hook_families(snap);
-  ASSERT_EQ(families.size(), 1u);
-  EXPECT_EQ(families[0].name, "socket_lsm_bind_total");
   EXPECT_EQ(
-      series(families[0]),
+      series(snap),
       (std::map<std::string, double>{
           {"family=inet,type=stream,protocol=tcp,port=80,cgroup=/system.slice/nginx.service", 5},
           {"family=inet,type=stream,protocol=tcp,port=dynamic,cgroup=/system.slice/"
@@ -174,11 +194,9 @@ TEST(HookFamilies, KeysDifferingOnlyInSwitchedOffLabelsFoldIntoOneSeries) {
                      {public_peer(with_port(key(10, 5, 6, 99), SLE_PORT_EXACT, 443)), 1},
                      {key(2, 1, 6), 2},  // no peer class: the label is absent
                      {public_peer(key(2, 2, 17)), 8}}));
-  const auto families = hook_families(snap);
-  ASSERT_EQ(families.size(), 1u);
-  EXPECT_EQ(series(families[0]), (std::map<std::string, double>{{"protocol=tcp,peer=public", 11},
-                                                                {"protocol=tcp", 2},
-                                                                {"protocol=udp,peer=public", 8}}));
+  EXPECT_EQ(series(snap), (std::map<std::string, double>{{"protocol=tcp,peer=public", 11},
+                                                         {"protocol=tcp", 2},
+                                                         {"protocol=udp,peer=public", 8}}));
 }
 
 TEST(HookFamilies, SetsockoptLevelAndOptionNames) {
@@ -194,7 +212,7 @@ TEST(HookFamilies, SetsockoptLevelAndOptionNames) {
                     {{option(1, 2), 9}, {option(6, 1), 4}, {option(1, 1'000'001), 1}}));
   snap.cgroup_paths = {{1, "/"}};
   EXPECT_EQ(
-      series(hook_families(snap)[0]),
+      series(snap),
       (std::map<std::string, double>{
           {"family=inet,type=stream,protocol=tcp,level=SOL_SOCKET,optname=SO_REUSEADDR,"
            "cgroup=/",
@@ -221,7 +239,7 @@ TEST(HookFamilies, CgroupLabelsFromThePath) {
                        {9, "/system.slice/docker-" + std::string(kContainerId) + ".scope"},
                        {10, "unknown"}};  // 11: not resolved either
   EXPECT_EQ(
-      series(hook_families(snap)[0]),
+      series(snap),
       (std::map<std::string, double>{
           {"cgroup=" + container + ",pod_uid=" + kPodUid + ",container_id=" + kContainerId, 2},
           {"cgroup=" + std::string(kPodSlice) + ",pod_uid=" + kPodUid, 3},
@@ -239,7 +257,7 @@ TEST(HookFamilies, OnlySomeCgroupLabels) {
   snap.hooks.push_back(
       hook_snapshot("create", L(SLE_LABEL_POD_UID), {{key(2, 1, 6, 7), 2}, {key(2, 1, 6, 8), 3}}));
   snap.cgroup_paths = {{7, container}, {8, "/user.slice"}};
-  EXPECT_EQ(series(hook_families(snap)[0]),
+  EXPECT_EQ(series(snap),
             (std::map<std::string, double>{{"pod_uid=" + std::string(kPodUid), 2}, {"", 3}}));
 }
 
@@ -264,13 +282,12 @@ Config no_hooks() {
   return config;
 }
 
-TEST(Collector, FamiliesWithoutHooks) {
+TEST(OwnFamilies, WithoutHooks) {
   const Config config = no_hooks();
   HookSet hooks = HookSet::attach(config);
   SnapshotReader reader(hooks, config, nullptr, nullptr);
   reader.start();
-  const Collector collector(reader, hooks, true);
-  const auto families = collector.Collect();
+  const auto families = own_families(*reader.latest(), hooks, true, 0);
   EXPECT_EQ(names(families),
             (std::vector<std::string>{"socket_lsm_hook_calls_total",
                                       "socket_lsm_exporter_map_overflow_total",
@@ -314,7 +331,7 @@ TEST(Collector, FamiliesWithoutHooks) {
   EXPECT_EQ(find(families, "socket_lsm_exporter_read_errors_total")->metric[0].counter.value, 0.0);
 }
 
-TEST(Collector, AttachedGaugeNamesTheBackend) {
+TEST(OwnFamilies, AttachedGaugeNamesTheBackend) {
   if (!test::is_root()) GTEST_SKIP() << "SKIPPED: loading BPF programs needs root";
   Config config = no_hooks();
   config.backend = Backend::tracepoint;
@@ -322,19 +339,55 @@ TEST(Collector, AttachedGaugeNamesTheBackend) {
   HookSet hooks = HookSet::attach(config);
   SnapshotReader reader(hooks, config, nullptr, nullptr);
   reader.start();
-  const Collector collector(reader, hooks, false);
-  const auto families = collector.Collect();
+  const auto families = own_families(*reader.latest(), hooks, false, 0);
 
   std::map<std::string, double> attached;
   for (const auto& m : find(families, "socket_lsm_exporter_hook_attached")->metric)
     if (m.gauge.value != 0) attached[labels_of(m)] = m.gauge.value;
   EXPECT_EQ(attached, (std::map<std::string, double>{{"backend=tracepoint,hook=listen", 1}}));
-  const MetricFamily* listen = find(families, "socket_lsm_listen_total");
-  ASSERT_NE(listen, nullptr);
   const MetricFamily& capacity = *find(families, "socket_lsm_exporter_map_capacity");
   ASSERT_EQ(capacity.metric.size(), 1u);
   EXPECT_EQ(labels_of(capacity.metric[0]), "hook=listen");
   EXPECT_EQ(capacity.metric[0].gauge.value, 10240.0);
+}
+
+TEST(Exposition, TheBodyIsTheHookFamiliesThenTheOwnOnesAndItsGzipInflatesBackToIt) {
+  TestSnapshot test;
+  sle_key k = with_port(key(2, 1, 6), SLE_PORT_EXACT, 22);
+  test.hooks.push_back(hook_snapshot("bind", L(SLE_LABEL_PORT), {{k, 3}}));
+  const Snapshot snap = test.snapshot();
+  prometheus::ClientMetric m;
+  m.gauge.value = 7;
+  const std::vector<MetricFamily> own = {
+      {"sle_test_gauge", "A test gauge.", MetricType::Gauge, {m}}};
+  const Exposition exposition(render_exposition(snap, own));
+  EXPECT_EQ(exposition.text(),
+            "# HELP socket_lsm_bind_total Calls of the security_socket_bind hook, by local port.\n"
+            "# TYPE socket_lsm_bind_total counter\n"
+            "socket_lsm_bind_total{port=\"22\"} 3\n"
+            "# HELP sle_test_gauge A test gauge.\n# TYPE sle_test_gauge gauge\nsle_test_gauge 7\n");
+  const std::string& gz = exposition.gzip();
+  EXPECT_EQ(&gz, &exposition.gzip());  // made once
+  ASSERT_GE(gz.size(), 18u);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);  // the gzip magic
+  EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+  std::string inflated(exposition.text().size() * 2, '\0');
+  z_stream z{};
+  ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  z.next_out = reinterpret_cast<Bytef*>(inflated.data());
+  z.avail_out = static_cast<uInt>(inflated.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  inflated.resize(z.total_out);
+  inflateEnd(&z);
+  EXPECT_EQ(inflated, exposition.text());
+}
+
+TEST(Exposition, LabelValuesAreEscaped) {
+  EXPECT_EQ(label_text({{"cgroup", "/a\"b\\c\nd"}, {"port", "80"}}),
+            "{cgroup=\"/a\\\"b\\\\c\\nd\",port=\"80\"}");
+  EXPECT_EQ(label_text({}), "");
 }
 
 }  // namespace

@@ -1,10 +1,15 @@
-#include "metrics/collector.h"
+#include "metrics/exposition.h"
 
 #include <bpf/libbpf.h>
+#include <prometheus/text_serializer.h>
+#include <zlib.h>
+
+#include <charconv>
 
 #include "loader/bpf_stats.h"
 #include "metrics/process_metrics.h"
 #include "metrics/series_labels.h"
+#include "metrics/snapshot.h"
 
 namespace sle {
 namespace {
@@ -43,30 +48,52 @@ std::string libbpf_version() {
 
 }  // namespace
 
-std::vector<MetricFamily> hook_families(const Snapshot& snap) {
-  std::vector<MetricFamily> out;
+const std::string& Exposition::gzip() const {
+  std::call_once(gzip_once_, [this] {
+    // Fastest level: a body of label text compresses tenfold even so, and it is made per read.
+    z_stream z{};
+    deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16 /* gzip */, 8, Z_DEFAULT_STRATEGY);
+    gzip_.resize(deflateBound(&z, static_cast<uLong>(text_.size())));
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text_.data()));
+    z.avail_in = static_cast<uInt>(text_.size());
+    z.next_out = reinterpret_cast<Bytef*>(gzip_.data());
+    z.avail_out = static_cast<uInt>(gzip_.size());
+    deflate(&z, Z_FINISH);
+    gzip_.resize(z.total_out);
+    deflateEnd(&z);
+  });
+  return gzip_;
+}
+
+std::string render_exposition(const Snapshot& snap, const std::vector<MetricFamily>& own) {
+  std::size_t size = 0;
+  for (const HookSnapshot& h : snap.hooks)
+    for (const auto& s : h.series) size += s.labels->size() + 64;
+  std::string out;
+  out.reserve(size + 64 * 1024);
+  char number[24];
   for (const HookSnapshot& h : snap.hooks) {
     const HookSpec& hs = spec(h.hook);
-    MetricFamily f{"socket_lsm_" + std::string(hs.name) + "_total",
-                   std::string(hs.help),
-                   MetricType::Counter,
-                   {}};
-    f.metric.reserve(h.series.size());
-    for (const auto& s : h.series)
-      f.metric.push_back(sample(*s.labels, static_cast<double>(s.value), MetricType::Counter));
-    out.push_back(std::move(f));
+    const std::string name = "socket_lsm_" + std::string(hs.name) + "_total";
+    out += "# HELP " + name + " " + std::string(hs.help) + "\n# TYPE " + name + " counter\n";
+    for (const auto& s : h.series) {
+      out += name;
+      out += *s.labels;
+      out += ' ';
+      const auto end = std::to_chars(number, number + sizeof number, s.value).ptr;
+      out.append(number, end);
+      out += '\n';
+    }
   }
+  out += prometheus::TextSerializer().Serialize(own);
   return out;
 }
 
-Collector::Collector(SnapshotReader& reader, const HookSet& hooks, bool stats_held)
-    : reader_(reader), hooks_(hooks), stats_held_(stats_held) {}
-
-std::vector<MetricFamily> Collector::Collect() const {
-  const std::shared_ptr<const Snapshot> snap = reader_.latest();
+std::vector<MetricFamily> own_families(const Snapshot& snap_ref, const HookSet& hooks,
+                                       bool stats_held, std::uint64_t read_errors) {
+  const Snapshot* const snap = &snap_ref;
   std::vector<MetricFamily> out;
-  if (snap) {
-    out = hook_families(*snap);
+  {
     out.push_back(per_hook("socket_lsm_hook_calls_total",
                            "Hook calls that passed the configured filters, counted exactly.",
                            MetricType::Counter, *snap,
@@ -106,7 +133,7 @@ std::vector<MetricFamily> Collector::Collect() const {
                          snap->duration_seconds));
   }
   out.push_back(single("socket_lsm_exporter_read_errors_total", "Failed reads of the BPF maps.",
-                       MetricType::Counter, static_cast<double>(reader_.read_errors())));
+                       MetricType::Counter, static_cast<double>(read_errors)));
 
   MetricFamily attached{"socket_lsm_exporter_hook_attached",
                         "1 when the hook is attached with this backend, else 0.",
@@ -114,7 +141,7 @@ std::vector<MetricFamily> Collector::Collect() const {
                         {}};
   for (const Hook hook : all_hooks()) {
     for (const Backend b : kBackendOrder) {
-      const HookObject* object = hooks_.object(hook);
+      const HookObject* object = hooks.object(hook);
       const bool on = object && object->backend() == b;
       attached.metric.push_back(
           sample({{"backend", std::string(backend_name(b))}, {"hook", std::string(hook.name())}},
@@ -129,8 +156,8 @@ std::vector<MetricFamily> Collector::Collect() const {
              {{"libbpf_version", libbpf_version()},
               {"revision", SLE_REVISION},
               {"version", SLE_VERSION}}));
-  if (stats_held_ || bpf_stats_sysctl_enabled()) {
-    for (auto& f : bpf_stats_families(hooks_)) out.push_back(std::move(f));
+  if (stats_held || bpf_stats_sysctl_enabled()) {
+    for (auto& f : bpf_stats_families(hooks)) out.push_back(std::move(f));
   }
   for (auto& f : process_metrics()) out.push_back(std::move(f));
   return out;
