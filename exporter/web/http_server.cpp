@@ -205,12 +205,17 @@ namespace {
 
 MHD_Result on_request(void* cls, MHD_Connection* conn, const char* url, const char* method,
                       const char*, const char*, std::size_t* upload_data_size, void** request) {
-  // A request body is never wanted: the answer goes out once the headers are in, and whatever
-  // body follows is dropped.
-  static char answered;
-  *upload_data_size = 0;
-  if (*request) return MHD_YES;
-  *request = &answered;
+  // First call: the headers are in. Answering only once the request has been read through
+  // (whatever body comes is dropped) lets the connection be kept alive for the next one.
+  static char seen;
+  if (!*request) {
+    *request = &seen;
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
   return static_cast<HttpServer::Impl*>(cls)->handle(conn, url ? url : "", method ? method : "");
 }
 
