@@ -6,10 +6,12 @@ set -eu
 # libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of --web.config.file. libssl-dev: civetweb
 # dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which only this package
 # provides (needed at run time for TLS). openssl, curl: the web config integration tests.
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes, for the fuzz targets (tests/fuzz);
+# the sanitizer build (tests/sanitize) uses GCC's, which come with g++.
 
 PACKAGES="
   build-essential cmake pkg-config git
-  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libclang-rt-14-dev
   prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   libcrypt-dev libssl-dev openssl curl
