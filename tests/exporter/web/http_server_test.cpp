@@ -165,8 +165,9 @@ TEST(HttpServerWebConfig, PortInUseNamesCivetwebsReason) {
 TEST(HttpServerTls, UnavailableReasonNamesWhatIsMissing) {
   // Debian bookworm's civetweb 1.15 with OpenSSL 3: the reason names the missing function.
   const std::string reason = tls_unavailable_reason();
-  if (!reason.empty())
+  if (!reason.empty()) {
     EXPECT_NE(reason.find("SSL_get_peer_certificate"), std::string::npos) << reason;
+  }
 }
 
 }  // namespace
