@@ -4,7 +4,7 @@
 # The seed corpus (tests/fuzz/corpus/<target>, in the repository) is copied to <scratch
 # dir>/corpus first, so what the fuzzer adds stays in the build tree. A crash, a leak, a failed
 # property, a timeout or running out of memory fails the test and names the reproducer, kept in
-# <artifact dir>.
+# <artifact dir>. A dictionary in tests/fuzz/dict/<target>.dict is passed to the fuzzer.
 set -eu
 
 fuzzer=$1
@@ -20,10 +20,16 @@ mkdir -p "$scratch/corpus" "$artifacts"
 cp -R "$seeds"/. "$scratch/corpus/"
 before=$(ls "$artifacts" | wc -l)
 
+# The target's dictionary, when it has one: tests/fuzz/dict/<target>.dict.
+target=$(basename "$seeds")
+dict=$(dirname "$0")/dict/$target.dict
+set --
+[ -f "$dict" ] && set -- -dict="$dict"
+
 rc=0
 (cd "$scratch" && "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$artifacts/" "$scratch/corpus") >"$scratch/fuzz.log" 2>&1 ||
-  rc=$?
+  -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "$scratch/corpus") \
+  >"$scratch/fuzz.log" 2>&1 || rc=$?
 # The log without libFuzzer's per-input progress lines.
 grep -v -E '^(#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|RELOAD)|[[:space:]]+NEW_FUNC)' "$scratch/fuzz.log" ||
   true
