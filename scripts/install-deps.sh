@@ -12,9 +12,11 @@ set -eu
 # --web.config.file. openssl, curl: the TLS integration tests.
 # ca-certificates: copied into the container image. GoogleTest: the top-level CMakeLists.txt
 # requires it even to build the exporter alone. nlohmann-json: the state kept across restarts.
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes, for the fuzz targets (tests/fuzz);
+# the sanitizer build (tests/sanitize) uses GCC's, which come with g++.
 BUILD_PACKAGES="
   build-essential cmake pkg-config git ca-certificates
-  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libclang-rt-14-dev
   prometheus-cpp-dev libmicrohttpd-dev libgnutls28-dev libcap-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev

@@ -65,8 +65,10 @@ class TestCgroup {
         msg = "cannot join " + dir_ + ": " + std::strerror(errno);
       else
         msg = fn();
-      [[maybe_unused]] const auto written = ::write(pipefd[1], msg.data(), msg.size());
-      ::_exit(0);
+      // A message that does not get through must not read as "ok": the parent sees the status.
+      const bool sent =
+          ::write(pipefd[1], msg.data(), msg.size()) == static_cast<ssize_t>(msg.size());
+      ::_exit(sent ? 0 : 1);
     }
     ::close(procs);
     ::close(pipefd[1]);

@@ -1,7 +1,6 @@
 // --web.config.file with the real binary: basic auth on every request, a bad web config stopping
-// the exporter with a message naming file, line and key, and TLS (with client certificates): for
-// real where civetweb's OpenSSL binding is complete, else refused at startup. Needs root (BPF);
-// the TLS tests also need curl and openssl.
+// the exporter with a message naming file, line and key, and TLS for real with curl and openssl
+// s_client (versions, client certificates, rotation). Needs root (BPF), curl and openssl.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -313,6 +313,17 @@ TEST(ConfigErrors, NotYaml) {
             "config.yaml:1:6: not valid YAML: the referenced anchor is not defined");
 }
 
+// Found by tests/fuzz/config_fuzzer.cpp: yaml-cpp 0.7's LoadAll looped forever on it (see
+// YamlFields.RootRejectsACommaOutsideAFlowCollectionInsteadOfLoopingForever).
+TEST(ConfigErrors, CommaOutsideAFlowCollection) {
+  EXPECT_EQ(error_of(",defaulte: *d\n  bind:\n    <<: *d\n    labels: !!seq [family]\n--,\n"),
+            "config.yaml:1:1: not valid YAML: unexpected \",\"");
+  EXPECT_EQ(error_of("read_interval: 5s\n,\n"),
+            "config.yaml:2:1: not valid YAML: end of map not found");
+  EXPECT_EQ(error_of("{read_interval: 5s},\n"),
+            "config.yaml:1:20: not valid YAML: unexpected \",\"");
+}
+
 TEST(ConfigErrors, TopLevelNotAMapping) {
   EXPECT_EQ(error_of("- read_interval\n"),
             "config.yaml:1:1: expected a mapping at the top level, got a list");

@@ -150,7 +150,7 @@ TEST(HttpServerWebConfig, ProbesAnswerWithoutCredentials) {
   EXPECT_EQ(get(port, "/metrics").status, 401);
 }
 
-TEST(HttpServerWebConfig, PortInUseNamesCivetwebsReason) {
+TEST(HttpServerWebConfig, PortInUseIsNamed) {
   const std::uint16_t port = free_port();
   const HttpServer first(loopback(port), "/metrics", one_gauge(), WebConfig{}, always_ready);
   try {
