@@ -143,6 +143,11 @@ int main(int argc, char** argv) {
   // from more, and memory freed after a churn goes back to the system from one arena
   // (metrics/snapshot.cpp trims it), where per-thread arenas would keep their peak.
   ::mallopt(M_ARENA_MAX, 1);
+  // And memory freed goes back to the system only when metrics/snapshot.cpp says so: left to
+  // itself, malloc would hand a read's large buffers back after each read and fault in (and
+  // zero) fresh pages for the next one.
+  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   sle::Flags flags;
   if (const auto code = sle::parse_flags(argc, argv, flags)) return *code;
   if (flags.version) {

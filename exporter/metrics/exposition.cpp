@@ -4,9 +4,8 @@
 #include <prometheus/text_serializer.h>
 #include <zlib.h>
 
-#include <charconv>
-
 #include "loader/bpf_stats.h"
+#include "metrics/hook_series.h"
 #include "metrics/process_metrics.h"
 #include "metrics/series_labels.h"
 #include "metrics/snapshot.h"
@@ -53,40 +52,38 @@ const std::string& Exposition::gzip() const {
     // Fastest level: a body of label text compresses tenfold even so, and it is made per read.
     z_stream z{};
     deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16 /* gzip */, 8, Z_DEFAULT_STRATEGY);
-    gzip_.resize(deflateBound(&z, static_cast<uLong>(text_.size())));
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text_.data()));
-    z.avail_in = static_cast<uInt>(text_.size());
+    gzip_.resize(deflateBound(&z, static_cast<uLong>(size())));
     z.next_out = reinterpret_cast<Bytef*>(gzip_.data());
     z.avail_out = static_cast<uInt>(gzip_.size());
-    deflate(&z, Z_FINISH);
+    const auto body = parts();
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body[i].data()));
+      z.avail_in = static_cast<uInt>(body[i].size());
+      deflate(&z, i + 1 == body.size() ? Z_FINISH : Z_NO_FLUSH);
+    }
     gzip_.resize(z.total_out);
     deflateEnd(&z);
   });
   return gzip_;
 }
 
-std::string render_exposition(const Snapshot& snap, const std::vector<MetricFamily>& own) {
-  std::size_t size = 0;
-  for (const HookSnapshot& h : snap.hooks)
-    for (const auto& s : h.series) size += s.labels->size() + 64;
+std::string render_hook_families(std::span<const HookFamily> hooks) {
   std::string out;
-  out.reserve(size + 64 * 1024);
-  char number[24];
-  for (const HookSnapshot& h : snap.hooks) {
+  render_hook_families(out, hooks);
+  return out;
+}
+
+void render_hook_families(std::string& out, std::span<const HookFamily> hooks) {
+  for (const HookFamily& h : hooks) {
     const HookSpec& hs = spec(h.hook);
     const std::string name = "socket_lsm_" + std::string(hs.name) + "_total";
     out += "# HELP " + name + " " + std::string(hs.help) + "\n# TYPE " + name + " counter\n";
-    for (const auto& s : h.series) {
-      out += name;
-      out += *s.labels;
-      out += ' ';
-      const auto end = std::to_chars(number, number + sizeof number, s.value).ptr;
-      out.append(number, end);
-      out += '\n';
-    }
+    h.series->append_exposition(out, name);
   }
-  out += prometheus::TextSerializer().Serialize(own);
-  return out;
+}
+
+std::string render_own_families(const std::vector<MetricFamily>& own) {
+  return prometheus::TextSerializer().Serialize(own);
 }
 
 std::vector<MetricFamily> own_families(const Snapshot& snap_ref, const HookSet& hooks,

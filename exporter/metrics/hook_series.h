@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,14 +32,20 @@ class HookSeries {
  public:
   struct Series {
     // Its labels as the exposition writes them: {family="inet",type="stream"} ("" for none).
-    std::shared_ptr<const std::string> labels;
+    std::string labels;
     std::uint64_t value = 0;  // its keys' counts as last read, plus what expired keys left
   };
 
-  // Applies a read of generation gen's map (bpf/counting.bpf.h): every key with its count there.
-  // A key not seen before gets its labels from labels_of (as label_text() writes them), once; its
-  // series is the one with those labels. A key's count is the sum of its counts in both
-  // generations.
+  // Applies (part of) a read of generation gen's map (bpf/counting.bpf.h): every key with its
+  // count there. A key's count is the sum of its counts in both generations. Keys not seen before
+  // are left in `new_keys`, for add().
+  void update(std::uint32_t gen, std::span<const CountEntry> entries,
+              std::vector<CountEntry>& new_keys);
+  // Adds keys not seen before: each gets its labels from labels_of (as label_text() writes
+  // them), once; its series is the one with those labels.
+  void add(std::uint32_t gen, std::span<const CountEntry> new_keys,
+           const std::function<std::string(const sle_key&)>& labels_of);
+  // Both at once.
   void update(std::uint32_t gen, std::span<const CountEntry> entries,
               const std::function<std::string(const sle_key&)>& labels_of);
 
@@ -54,37 +59,55 @@ class HookSeries {
   };
   Expired expire(const std::unordered_set<std::uint64_t>& cgroup_ids);
 
-  // Every series, in label order.
+  // Every series, in the order they came.
   std::vector<Series> series() const;
+  // Appends each series as the text exposition writes it: `metric{labels} value` lines.
+  void append_exposition(std::string& out, std::string_view metric) const;
+  // The sum of every series.
+  std::uint64_t total() const { return total_; }
   std::uint64_t expired() const { return expired_; }
   std::size_t key_count() const { return keys_.size(); }
 
   // What a restart keeps (README, "Lifecycle"): the counts of keys that left the map, per series,
-  // and the expired total. restore() puts them back before the first update().
+  // and the expired total. restore() puts them back before the first update(); once both
+  // generations have been read, drop_orphans() moves what belongs to no key in the maps any more
+  // to the expired total (nothing will ever add to those series again).
   struct Retained {
     std::string labels;  // as in Series
     std::uint64_t count = 0;
   };
   std::vector<Retained> retained() const;
   void restore(std::span<const Retained> retained, std::uint64_t expired);
+  void drop_orphans();
 
  private:
   struct SeriesState {
-    std::shared_ptr<const std::string> labels;  // the map's key views into it
-    std::uint64_t current = 0;                  // sum of its keys' counts, as last read
-    std::uint64_t retained = 0;                 // counts of its keys that expired
-    std::size_t keys = 0;                       // keys in the map that belong to it
+    // The label text in one allocation of its own (index_'s key views into it); null: a free
+    // place. A series costs its text and some 80 bytes, which with a key's 80 is what 100,000
+    // series cost.
+    std::unique_ptr<char[]> text;
+    std::uint32_t length = 0;
+    std::string_view labels() const { return {text.get(), length}; }
+    std::uint64_t current = 0;   // sum of its keys' counts, as last read
+    std::uint64_t retained = 0;  // counts of its keys that expired
+    std::size_t keys = 0;        // keys in the map that belong to it
   };
-  using SeriesMap = std::map<std::string_view, SeriesState>;
-  SeriesMap::iterator find_or_add(std::string labels);
+  // The series live in a vector (reads walk them all, in the order they came) and are found by
+  // their label text; a removed one's place is reused.
+  std::uint32_t find_or_add(std::string_view labels);
+  void remove(std::uint32_t series);
+  void compact();
   struct KeyState {
-    SeriesMap::iterator series;
+    std::uint32_t series = 0;
     std::uint64_t count[2] = {0, 0};  // in each generation, as last read
   };
 
-  SeriesMap series_;
+  std::vector<SeriesState> series_;  // labels null: a free place
+  std::vector<std::uint32_t> free_;
+  std::unordered_map<std::string_view, std::uint32_t> index_;
   std::unordered_map<sle_key, KeyState, KeyHash, KeyEqual> keys_;
   std::uint64_t expired_ = 0;
+  std::uint64_t total_ = 0;  // the sum of every series' current and retained counts
 };
 
 }  // namespace sle

@@ -61,7 +61,8 @@ std::string SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
 
 void SnapshotReader::publish(std::shared_ptr<Snapshot> snap) {
   snap->exposition = std::make_shared<const Exposition>(
-      render_exposition(*snap, own_families(*snap, hook_set_, stats_held_, errors_.load())));
+      snap->hook_families,
+      render_own_families(own_families(*snap, hook_set_, stats_held_, errors_.load())));
   const std::lock_guard lock(mu_);
   latest_ = std::move(snap);
 }
@@ -74,20 +75,22 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       h.object->set_generation(old.back() ^ 1);
     }
     wait_for_running_programs();
-    std::vector<std::vector<CountEntry>> entries(hooks_.size());
+    // Known keys are applied as the chunks come; new ones wait until every cgroup id in the maps
+    // has been announced (refresh() after the reads), to be named.
+    std::vector<std::vector<CountEntry>> new_keys(hooks_.size());
     for (std::size_t i = 0; i < hooks_.size(); ++i) {
       HookState& h = hooks_[i];
       const std::uint32_t g = old[i];
       const auto totals = read_totals(h.object->totals_fd(), g);
-      entries[i] = read_counts(h.object->counts_fd(g), h.object->capacity());
-      h.gens[g] = {entries[i].size(), totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW]};
+      const std::size_t entries = for_each_count(
+          h.object->counts_fd(g), h.object->capacity(),
+          [&](std::span<const CountEntry> chunk) { h.series.update(g, chunk, new_keys[i]); });
+      h.gens[g] = {entries, totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW]};
     }
-    // After the maps: every cgroup id in them was announced before its first call was counted.
     if (tracker_) tracker_->refresh(now);
     for (std::size_t i = 0; i < hooks_.size(); ++i) {
       HookState& h = hooks_[i];
-      h.series.update(old[i], entries[i],
-                      [&](const sle_key& key) { return labels_of(h, key, now); });
+      h.series.add(old[i], new_keys[i], [&](const sle_key& key) { return labels_of(h, key, now); });
     }
   }
 }
@@ -124,7 +127,12 @@ void SnapshotReader::read_now() {
   const auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
   try {
-    read_generations(!previous_read_, start);
+    const bool first = !previous_read_;
+    read_generations(first, start);
+    // Both generations read: counts kept from before a restart that no key holds any more are
+    // expired.
+    if (first)
+      for (HookState& h : hooks_) h.series.drop_orphans();
     expire(start);
   } catch (const std::exception& e) {
     ++errors_;
@@ -144,21 +152,42 @@ void SnapshotReader::read_now() {
                     .backend = h.object->backend(),
                     .capacity = h.object->capacity(),
                     .entries = std::max(h.gens[0].entries, h.gens[1].entries),
-                    .series = h.series.series(),
+                    .labelled = h.series.total(),
                     .calls = h.gens[0].calls + h.gens[1].calls,
                     .overflow = h.gens[0].overflow + h.gens[1].overflow,
                     .expired = h.series.expired()};
     snap->hooks.push_back(std::move(hs));
   }
+  std::vector<HookFamily> families;
+  for (const HookState& h : hooks_) families.push_back({h.object->hook(), &h.series});
+  auto text =
+      std::find_if(texts_.begin(), texts_.end(), [](const auto& t) { return t.use_count() == 1; });
+  if (text == texts_.end()) {
+    texts_.push_back(std::make_shared<std::string>());
+    text = texts_.end() - 1;
+  }
+  (*text)->clear();  // keeps its capacity
+  render_hook_families(**text, families);
+  snap->hook_families = *text;
+  // Texts that slow scrapes held on to must not make the pool grow for good: of those no one
+  // holds, one is kept for the next read.
+  bool spare = false;
+  std::erase_if(texts_, [&spare](const auto& t) {
+    if (t.use_count() != 1) return false;
+    return std::exchange(spare, true);
+  });
   if (tracker_) snap->cgroups = tracker_->counts();
   snap->duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   publish(std::move(snap));
-  // After a churn the heap holds much freed memory (series, labels, scrape bodies): give it back
-  // to the system, so that the resident size follows what is kept rather than its peak.
-  if (::mallinfo2().fordblks > kTrimAboveFreeBytes) ::malloc_trim(0);
+  // After a churn, or a read that grew the tables, the heap holds much freed memory: give it back
+  // to the system, so that the resident size follows what is kept rather than its peak. A read
+  // in steady state frees little (its text is written over, its buffers are small), so this is
+  // rare.
+  const auto heap = ::mallinfo2();
+  if (heap.fordblks > std::max(kTrimAboveFreeBytes, heap.uordblks / 4)) ::malloc_trim(0);
 }
 
 void SnapshotReader::start() {

@@ -26,10 +26,10 @@ namespace sle {
 struct HookSnapshot {
   Hook hook;
   Backend backend;
-  std::uint32_t capacity = 0;              // of each generation's map
-  std::size_t entries = 0;                 // in the fuller generation's map
-  std::vector<HookSeries::Series> series;  // in label order
-  std::uint64_t calls = 0;                 // sum(series) + overflow + expired == calls
+  std::uint32_t capacity = 0;  // of each generation's map
+  std::size_t entries = 0;     // in the fuller generation's map
+  std::uint64_t labelled = 0;  // the sum of its series: labelled + overflow + expired == calls
+  std::uint64_t calls = 0;
   std::uint64_t overflow = 0;
   std::uint64_t expired = 0;
 };
@@ -39,7 +39,8 @@ struct Snapshot {
   CgroupTracker::Counts cgroups;    // live, and dead but in grace
   double timestamp_seconds = 0;     // Unix time of the read
   double duration_seconds = 0;
-  std::shared_ptr<const Exposition> exposition;  // the /metrics body of this read
+  std::shared_ptr<const std::string> hook_families;  // the hook counters, as exposition text
+  std::shared_ptr<const Exposition> exposition;      // the whole /metrics body of this read
 };
 
 // Waits until every BPF program that was running has returned (an RCU grace period, through
@@ -83,7 +84,8 @@ class SnapshotReader {
   void expire(CgroupTracker::Clock::time_point now);
   std::string labels_of(const HookState& hook, const sle_key& key,
                         CgroupTracker::Clock::time_point now);
-  void publish(std::shared_ptr<Snapshot> snap);  // renders its exposition
+  // Renders the snapshot's exposition from its hook families and the own ones, and publishes it.
+  void publish(std::shared_ptr<Snapshot> snap);
   void restore_state();
   void save_state();
   void run();
@@ -98,6 +100,10 @@ class SnapshotReader {
   // Cgroups dead before this (the start of the previous read) have had both generations read
   // since: their counts are final.
   std::optional<CgroupTracker::Clock::time_point> previous_read_;
+
+  // The hook families' texts of recent reads: one no snapshot holds any more is written over by
+  // the next read, so that a read of many series does not allocate (and fault in) its text anew.
+  std::vector<std::shared_ptr<std::string>> texts_;
 
   std::mutex mu_;  // guards everything above that changes, and latest_
   std::shared_ptr<const Snapshot> latest_;

@@ -135,14 +135,37 @@ struct HttpServer::Impl {
     if (!exposition) return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no read yet\n");
     const bool gzip =
         accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
-    const std::string& bytes = gzip ? exposition->gzip() : exposition->text();
-    // The response points into the body; the body lives until the response is done with it.
-    auto* holder = new std::shared_ptr<const Exposition>(std::move(exposition));
-    MHD_Response* response = MHD_create_response_from_buffer_with_free_callback_cls(
-        bytes.size(), const_cast<char*>(bytes.data()),
-        [](void* held) { delete static_cast<std::shared_ptr<const Exposition>*>(held); }, holder);
+    // The response reads from the body, which lives until the response is done with it.
+    auto* held = new std::shared_ptr<const Exposition>(std::move(exposition));
+    const auto release = [](void* h) { delete static_cast<std::shared_ptr<const Exposition>*>(h); };
+    MHD_Response* response = nullptr;
+    if (gzip) {
+      const std::string& bytes = (*held)->gzip();
+      response = MHD_create_response_from_buffer_with_free_callback_cls(
+          bytes.size(), const_cast<char*>(bytes.data()), release, held);
+    } else {
+      // Plain: the body's parts one after the other, without a copy of either.
+      const auto read = [](void* h, std::uint64_t pos, char* buf, std::size_t max) -> ssize_t {
+        const auto& page = **static_cast<std::shared_ptr<const Exposition>*>(h);
+        std::size_t done = 0;
+        std::uint64_t at = pos;
+        for (const std::string_view part : page.parts()) {
+          if (at >= part.size()) {
+            at -= part.size();
+            continue;
+          }
+          const std::size_t n = std::min<std::size_t>(max - done, part.size() - at);
+          std::memcpy(buf + done, part.data() + at, n);
+          done += n;
+          at = 0;
+          if (done == max) break;
+        }
+        return done == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(done);
+      };
+      response = MHD_create_response_from_callback((*held)->size(), 64 * 1024, read, held, release);
+    }
     if (!response) {
-      delete holder;
+      release(held);
       return MHD_NO;
     }
     if (gzip) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");

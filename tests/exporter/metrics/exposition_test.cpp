@@ -85,32 +85,25 @@ struct TestSnapshot {
   std::vector<TestHook> hooks;
   std::map<std::uint64_t, std::string> cgroup_paths;
 
-  Snapshot snapshot() const {
-    Snapshot snap;
-    for (const TestHook& h : hooks) {
-      HookSeries series;
-      series.update(0, h.entries, [&](const sle_key& k) {
+  // The hook families' text, as the reader renders it.
+  std::string text() const {
+    std::vector<HookSeries> series(hooks.size());
+    std::vector<HookFamily> families;
+    for (std::size_t i = 0; i < hooks.size(); ++i) {
+      const TestHook& h = hooks[i];
+      series[i].update(0, h.entries, [&](const sle_key& k) {
         const auto it = cgroup_paths.find(k.cgroup_id);
         const std::string path = it == cgroup_paths.end() ? "unknown" : it->second;
         const CgroupTracker::Info info{path, parse_cgroup_path(path), {}, {}};
         return label_text(series_labels(k, h.label_mask, &info));
       });
-      snap.hooks.push_back({.hook = h.hook,
-                            .backend = Backend::tracepoint,
-                            .capacity = 10240,
-                            .entries = h.entries.size(),
-                            .series = series.series(),
-                            .calls = 0,
-                            .overflow = 0,
-                            .expired = 0});
+      families.push_back({h.hook, &series[i]});
     }
-    return snap;
+    return render_hook_families(families);
   }
 };
 
-std::string hook_families(const TestSnapshot& snap) {
-  return render_exposition(snap.snapshot(), {});
-}
+std::string hook_families(const TestSnapshot& snap) { return snap.text(); }
 
 // The one hook family of a snapshot with one hook, as series().
 std::map<std::string, double> series(const TestSnapshot& snap) {
@@ -144,7 +137,7 @@ TEST(HookFamilies, OneCounterFamilyPerHookInSnapshotOrder) {
             "level and option name.\n# TYPE socket_lsm_setsockopt_total counter\n"
             "# HELP socket_lsm_create_total Calls of the security_socket_create hook (socket "
             "creation).\n# TYPE socket_lsm_create_total counter\n");
-  EXPECT_EQ(render_exposition(Snapshot{}, {}), "");
+  EXPECT_EQ(render_hook_families({}), "");
 }
 
 TEST(HookFamilies, EveryHookNamesItsFamilyAfterItself) {
@@ -355,12 +348,12 @@ TEST(Exposition, TheBodyIsTheHookFamiliesThenTheOwnOnesAndItsGzipInflatesBackToI
   TestSnapshot test;
   sle_key k = with_port(key(2, 1, 6), SLE_PORT_EXACT, 22);
   test.hooks.push_back(hook_snapshot("bind", L(SLE_LABEL_PORT), {{k, 3}}));
-  const Snapshot snap = test.snapshot();
   prometheus::ClientMetric m;
   m.gauge.value = 7;
   const std::vector<MetricFamily> own = {
       {"sle_test_gauge", "A test gauge.", MetricType::Gauge, {m}}};
-  const Exposition exposition(render_exposition(snap, own));
+  const Exposition exposition(std::make_shared<const std::string>(test.text()),
+                              render_own_families(own));
   EXPECT_EQ(exposition.text(),
             "# HELP socket_lsm_bind_total Calls of the security_socket_bind hook, by local port.\n"
             "# TYPE socket_lsm_bind_total counter\n"

@@ -50,7 +50,7 @@ struct Response {
 
 // One request, its answer read to the end. `request_headers`: whole lines without CRLF.
 Response request(std::uint16_t port, const std::string& method, const std::string& path,
-                 const std::vector<std::string>& request_headers) {
+                 const std::vector<std::string>& request_headers, const std::string& body = "") {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -63,7 +63,7 @@ Response request(std::uint16_t port, const std::string& method, const std::strin
   }
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
   for (const auto& h : request_headers) req += h + "\r\n";
-  req += "\r\n";
+  req += "\r\n" + body;
   std::string raw;
   if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
     char buf[8192];
@@ -191,7 +191,7 @@ TEST(HttpServer, OnlyGetAndHeadAndNoBodyBeforeTheFirstRead) {
   const HttpServer server(
       loopback(port), "/metrics", [] { return nullptr; }, WebConfig{}, always_ready);
   EXPECT_EQ(get(port, "/metrics").status, 503);
-  Response post = request(port, "POST", "/metrics", {"Content-Length: 3"});
+  Response post = request(port, "POST", "/metrics", {"Content-Length: 3"}, "abc");
   EXPECT_EQ(post.status, 405);
   EXPECT_EQ(post.headers["allow"], "GET, HEAD");
   const Response head = request(port, "HEAD", "/healthz", {});
