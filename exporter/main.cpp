@@ -143,11 +143,12 @@ int main(int argc, char** argv) {
   // from more, and memory freed after a churn goes back to the system from one arena
   // (metrics/snapshot.cpp trims it), where per-thread arenas would keep their peak.
   ::mallopt(M_ARENA_MAX, 1);
-  // And memory freed goes back to the system only when metrics/snapshot.cpp says so: left to
-  // itself, malloc would hand a read's large buffers back after each read and fault in (and
-  // zero) fresh pages for the next one.
-  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  // Blocks of 1 MiB and more (a large read's texts and tables) are mapped on their own, so that
+  // freeing one gives it back whole: in the heap, they would leave holes that small blocks keep
+  // from being returned. The texts are reused from read to read (metrics/snapshot.cpp), so this
+  // does not fault pages in at every read.
+  ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 4 << 20);
   sle::Flags flags;
   if (const auto code = sle::parse_flags(argc, argv, flags)) return *code;
   if (flags.version) {

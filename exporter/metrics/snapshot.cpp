@@ -168,13 +168,18 @@ void SnapshotReader::read_now() {
   }
   (*text)->clear();  // keeps its capacity
   render_hook_families(**text, families);
+  // Grown for a peak (a churn) and the series fewer again: give the room back.
+  const auto oversized = [size = (*text)->size()](const std::string& t) {
+    return t.capacity() > 2 * size + (1 << 20);
+  };
+  if (oversized(**text)) (*text)->shrink_to_fit();
   snap->hook_families = *text;
   // Texts that slow scrapes held on to must not make the pool grow for good: of those no one
-  // holds, one is kept for the next read.
+  // holds, one is kept for the next read, unless it is oversized.
   bool spare = false;
-  std::erase_if(texts_, [&spare](const auto& t) {
+  std::erase_if(texts_, [&](const auto& t) {
     if (t.use_count() != 1) return false;
-    return std::exchange(spare, true);
+    return oversized(*t) || std::exchange(spare, true);
   });
   if (tracker_) snap->cgroups = tracker_->counts();
   snap->duration_seconds =
