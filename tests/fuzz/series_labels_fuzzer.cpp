@@ -1,5 +1,6 @@
 // metrics/series_labels.h on any map key bytes: every label is one the mask keeps, at most once,
-// in the contract's order, with a non-empty value; cgroup-derived labels are well formed.
+// in the contract's order, with a non-empty value; cgroup-derived labels are well formed; the
+// label text has no raw newline.
 // port_label and peer_label on any class byte.
 //
 // Input: the 32 bytes of an sle_key (what the kernel wrote into the map), a 32-bit label mask, a
@@ -32,9 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                              ? sle::fuzz::as_text(data + head.size(), size - head.size())
                              : std::string_view());
 
-  sle::CgroupPaths paths;
-  if (known_cgroup) paths.emplace(key.cgroup_id, path);
-  const sle::LabelSet labels = sle::series_labels(key, mask, paths);
+  const sle::CgroupTracker::Info info{path, sle::parse_cgroup_path(path), {}, {}};
+  const sle::LabelSet labels = sle::series_labels(key, mask, known_cgroup ? &info : nullptr);
 
   std::size_t previous = 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -53,6 +53,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (index == SLE_LABEL_CGROUP)
       FUZZ_CHECK(label.value == (known_cgroup ? path : "unknown"), printable(label.value));
   }
+
+  // The text the series is kept as: {name="value",...}, or nothing for no labels.
+  const std::string text = sle::label_text(labels);
+  FUZZ_CHECK(labels.empty() == text.empty(), printable(text));
+  if (!labels.empty()) FUZZ_CHECK(text.front() == '{' && text.back() == '}', printable(text));
+  FUZZ_CHECK(text.find('\n') == std::string::npos, "a raw newline in " + printable(text));
 
   // Absent (empty) only for the classes that mean "no port" and "no peer address".
   const std::string port = sle::port_label(key.port_class, key.port);
