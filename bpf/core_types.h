@@ -38,6 +38,7 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_ARRAY = 2,
 	BPF_MAP_TYPE_PERCPU_HASH = 5,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPF_MAP_TYPE_RINGBUF = 27,
 };
 
 enum {
@@ -119,6 +120,15 @@ struct trace_event_raw_sys_enter {
 	struct trace_entry ent;
 	long id;
 	unsigned long args[6];
+};
+
+/* cgroup:cgroup_mkdir, cgroup:cgroup_rmdir and the rest of the cgroup event class. */
+struct trace_event_raw_cgroup {
+	struct trace_entry ent;
+	int root; /* hierarchy id: 0 is cgroup v2 */
+	int level;
+	u64 id;
+	u32 __data_loc_path;
 };
 
 #pragma clang attribute pop

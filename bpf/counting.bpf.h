@@ -4,6 +4,11 @@
  * describes the call (struct sle_call, from what socket_read.bpf.h read); sle_count applies the
  * configured filters and label mask, builds the key and counts it. Each hook is its own BPF
  * object (bpf/<hook>.bpf.c), so the maps here are that hook's own.
+ *
+ * Counts and totals come in two generations. Programs count into the one sle_gen names; to read,
+ * user space switches sle_gen to the other, waits until no program that could still be counting
+ * into the old one runs (an RCU grace period), and then reads the old one, which no program
+ * touches any more: its totals and its counts agree exactly, however busy the hooks are.
  */
 #ifndef SLE_COUNTING_BPF_H
 #define SLE_COUNTING_BPF_H
@@ -27,18 +32,26 @@ volatile __u32 sle_self_test_active = 0;
 __u64 sle_self_test_comm[2] = {};
 __u64 sle_self_test_hits = 0;
 
-/* Capacity is set from the config before load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 10240);
-	__type(key, struct sle_key);
-	__type(value, __u64);
-} sle_counts SEC(".maps");
+/* The generation programs count into: 0 or 1. Written by user space only. */
+volatile __u32 sle_gen = 0;
 
-/* Exact per-CPU totals that never fill: the invariant sum(counts) + overflow == calls. */
+/* Capacity is set from the config before load. */
+#define SLE_COUNTS_MAP(name)                            \
+	struct {                                        \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH); \
+		__uint(max_entries, 10240);             \
+		__type(key, struct sle_key);            \
+		__type(value, __u64);                   \
+	} name SEC(".maps")
+
+SLE_COUNTS_MAP(sle_counts_0);
+SLE_COUNTS_MAP(sle_counts_1);
+
+/* Exact per-CPU totals that never fill, SLE_TOTAL_COUNT per generation: for each generation,
+ * sum(counts) + overflow == calls. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SLE_TOTAL_COUNT);
+	__uint(max_entries, 2 * SLE_TOTAL_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } sle_totals SEC(".maps");
@@ -111,38 +124,49 @@ static __always_inline void sle_make_key(struct sle_key *key, const struct sle_c
 		key->cgroup_id = bpf_get_current_cgroup_id();
 }
 
-/* Applies the filters, then adds one to the key's entry, or to the overflow when the map is full. */
+/* Adds one to the key's entry in counts, or to the generation's overflow when the map is full. */
+static __always_inline void sle_count_in(void *counts, const struct sle_key *key, __u32 gen)
+{
+	__u64 one = 1, *value;
+	long err;
+
+	value = bpf_map_lookup_elem(counts, key);
+	if (value) {
+		__sync_fetch_and_add(value, 1);
+		return;
+	}
+	/* Insert only on a miss; another CPU may insert the same key first (-EEXIST). */
+	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
+	if (!err)
+		return;
+	if (err == -EEXIST) {
+		value = bpf_map_lookup_elem(counts, key);
+		if (value) {
+			__sync_fetch_and_add(value, 1);
+			return;
+		}
+	}
+	sle_add_total(gen * SLE_TOTAL_COUNT + SLE_TOTAL_OVERFLOW);
+}
+
+/* Applies the filters, then counts the call in the current generation. */
 static __always_inline void sle_count(const struct sle_call *call)
 {
 	__u64 family_mask = sle_cfg.family_mask;
 	struct sle_key key = {};
-	__u64 one = 1, *value;
-	long err;
+	__u32 gen;
 
 	if (sle_is_self_test())
 		return;
 	if (family_mask && (call->family >= 64 || !(family_mask & (1ULL << call->family))))
 		return;
 	sle_make_key(&key, call);
-	sle_add_total(SLE_TOTAL_CALLS);
-
-	value = bpf_map_lookup_elem(&sle_counts, &key);
-	if (value) {
-		__sync_fetch_and_add(value, 1);
-		return;
-	}
-	/* Insert only on a miss; another CPU may insert the same key first (-EEXIST). */
-	err = bpf_map_update_elem(&sle_counts, &key, &one, BPF_NOEXIST);
-	if (!err)
-		return;
-	if (err == -EEXIST) {
-		value = bpf_map_lookup_elem(&sle_counts, &key);
-		if (value) {
-			__sync_fetch_and_add(value, 1);
-			return;
-		}
-	}
-	sle_add_total(SLE_TOTAL_OVERFLOW);
+	gen = sle_gen & 1;
+	sle_add_total(gen * SLE_TOTAL_COUNT + SLE_TOTAL_CALLS);
+	if (gen)
+		sle_count_in(&sle_counts_1, &key, 1);
+	else
+		sle_count_in(&sle_counts_0, &key, 0);
 }
 
 #endif /* SLE_COUNTING_BPF_H */

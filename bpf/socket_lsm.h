@@ -24,14 +24,18 @@ enum sle_label {
 	SLE_LABEL_CGROUP,
 	SLE_LABEL_POD_UID,
 	SLE_LABEL_CONTAINER_ID,
+	SLE_LABEL_POD, /* workload names, from the container runtime's annotations */
+	SLE_LABEL_NAMESPACE,
+	SLE_LABEL_CONTAINER,
 	SLE_LABEL_COUNT,
 };
 
 #define SLE_LABEL_BIT(l) (1u << (l))
 /* Any of the cgroup-derived labels needs the cgroup id in the key. */
-#define SLE_CGROUP_LABELS                                                     \
-	(SLE_LABEL_BIT(SLE_LABEL_CGROUP) | SLE_LABEL_BIT(SLE_LABEL_POD_UID) | \
-	 SLE_LABEL_BIT(SLE_LABEL_CONTAINER_ID))
+#define SLE_CGROUP_LABELS                                                       \
+	(SLE_LABEL_BIT(SLE_LABEL_CGROUP) | SLE_LABEL_BIT(SLE_LABEL_POD_UID) |   \
+	 SLE_LABEL_BIT(SLE_LABEL_CONTAINER_ID) | SLE_LABEL_BIT(SLE_LABEL_POD) | \
+	 SLE_LABEL_BIT(SLE_LABEL_NAMESPACE) | SLE_LABEL_BIT(SLE_LABEL_CONTAINER))
 
 /* What the port field of a key means. */
 enum sle_port_class {

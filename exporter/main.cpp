@@ -6,6 +6,7 @@
 // hook could not attach, a filesystem could not be mounted, the port is taken). Errors are
 // reported once, with what was being done, and nothing is left loaded.
 #include <bpf/libbpf.h>
+#include <malloc.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -14,14 +15,19 @@
 #include <iostream>
 #include <memory>
 
+#include "cgroups/fanotify_events.h"
+#include "common/capabilities.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "common/mounts.h"
+#include "common/unique_fd.h"
 #include "config/flags.h"
 #include "config/web_config.h"
 #include "loader/bpf_stats.h"
+#include "loader/cgroup_tracepoint.h"
 #include "loader/hook_set.h"
-#include "metrics/collector.h"
+#include "loader/pinning.h"
+#include "metrics/snapshot.h"
 #include "web/http_server.h"
 
 namespace {
@@ -38,16 +44,44 @@ int libbpf_log(libbpf_print_level level, const char* format, va_list args) {
   return n;
 }
 
-// The cgroup resolver needs the cgroup2 mount; without one the cgroup label reads "unknown".
-std::unique_ptr<sle::CgroupResolver> make_resolver(const sle::Config& config) {
-  const auto root = sle::find_mount(sle::read_mountinfo(), "cgroup2");
-  if (!root) {
+// Where cgroup births and deaths come from: the cgroup tracepoints, else fanotify, else none (a
+// walk at each read), or the one the config names.
+std::unique_ptr<sle::CgroupEventSource> cgroup_events(const sle::Config& config,
+                                                      const std::string& mount_point) {
+  using sle::CgroupNaming;
+  const CgroupNaming naming = config.cgroup_naming;
+  if (naming == CgroupNaming::walk) return nullptr;
+  if (naming == CgroupNaming::automatic || naming == CgroupNaming::tracepoint) {
+    try {
+      return std::make_unique<sle::CgroupTracepoint>();
+    } catch (const sle::SystemError& e) {
+      if (naming == CgroupNaming::tracepoint) throw;
+      sle::log::info("Cgroup naming not usable", {{"method", "tracepoint"}, {"reason", e.what()}});
+    }
+  }
+  try {
+    return std::make_unique<sle::FanotifyEvents>(mount_point);
+  } catch (const sle::SystemError& e) {
+    if (naming == CgroupNaming::fanotify) throw;
+    sle::log::info("Cgroup naming not usable", {{"method", "fanotify"}, {"reason", e.what()}});
+  }
+  return nullptr;
+}
+
+// The cgroups, named at birth; null without a cgroup2 mount (the cgroup labels read "unknown").
+std::unique_ptr<sle::CgroupTracker> make_tracker(const sle::Config& config) {
+  const auto mount = sle::find_mount_entry(sle::read_mountinfo(), "cgroup2");
+  if (!mount) {
     sle::log::warn("No cgroup2 mount found: the cgroup labels will read \"unknown\"");
     return nullptr;
   }
-  sle::log::info("Resolving cgroups", {{"cgroup2_mount", *root}});
-  // A miss re-walks the tree at most once per read: misses are new ids, resolved as they appear.
-  return std::make_unique<sle::CgroupResolver>(*root, config.read_interval);
+  auto tracker = std::make_unique<sle::CgroupTracker>(mount->mount_point, mount->root,
+                                                      cgroup_events(config, mount->mount_point),
+                                                      config.runtime_dirs);
+  sle::log::info("Naming cgroups", {{"method", tracker->method()},
+                                    {"cgroup2_mount", mount->mount_point},
+                                    {"live", std::to_string(tracker->counts().live)}});
+  return tracker;
 }
 
 int run(const sle::Config& config, const sle::WebConfig& web_config) {
@@ -58,21 +92,40 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  const sle::HookSet hooks = sle::HookSet::attach(config);
+  // Everything that needs privileges, first. Cgroups before the hooks: the walk at start and
+  // the events after it leave no cgroup unnamed.
+  const auto tracker = make_tracker(config);
+  std::optional<sle::PinnedBlob> state;
+  if (!config.pin_path.empty()) {
+    sle::warn_other_layouts(config.pin_path);
+    state.emplace(sle::layout_dir(config.pin_path) + "/state");
+  }
+  sle::HookSet hooks = sle::HookSet::attach(config);
   std::optional<sle::StatsEnabler> stats;
   if (config.bpf_stats) {
     stats.emplace();
     sle::log::info("BPF run-time stats enabled while the exporter runs");
   }
+  sle::UniqueFd listener = sle::listen_on(config.listen_address);
 
-  const auto resolver = make_resolver(config);
-  sle::SnapshotReader reader(hooks, config, resolver.get());
+  // Then none: no thread has started yet, so none that starts from here on has any (README,
+  // "Security").
+  const bool keep_bpf = sle::capabilities::map_reads_need_cap_bpf();
+  sle::capabilities::drop_all(keep_bpf);
+  sle::log::info("Dropped every capability",
+                 {{"kept_permitted", keep_bpf ? "CAP_BPF (kernel before 5.19)" : "none"}});
+
+  if (tracker) tracker->start();
+  sle::SnapshotReader reader(hooks, config, tracker.get(), state ? &*state : nullptr);
   reader.start();  // the first read is done when this returns
-  auto collector = std::make_shared<sle::Collector>(reader, hooks, stats.has_value());
   {
-    // Every enabled hook is attached and the first read is done: ready from the start.
-    const sle::HttpServer server(config.listen_address, config.telemetry_path, collector,
-                                 web_config, [] { return true; });
+    const sle::HttpServer server(
+        std::move(listener), config.telemetry_path,
+        [&reader] {
+          const auto snap = reader.latest();
+          return snap ? snap->exposition : nullptr;
+        },
+        web_config, [&reader] { return reader.latest() != nullptr; });
     sle::log::info("Listening", {{"address", config.listen_address.str()},
                                  {"telemetry_path", config.telemetry_path}});
     int sig = 0;
@@ -86,6 +139,16 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // One malloc arena for all threads: a few threads that rarely allocate at once gain nothing
+  // from more, and memory freed after a churn goes back to the system from one arena
+  // (metrics/snapshot.cpp trims it), where per-thread arenas would keep their peak.
+  ::mallopt(M_ARENA_MAX, 1);
+  // Blocks of 1 MiB and more (a large read's texts and tables) are mapped on their own, so that
+  // freeing one gives it back whole: in the heap, they would leave holes that small blocks keep
+  // from being returned. The texts are reused from read to read (metrics/snapshot.cpp), so this
+  // does not fault pages in at every read.
+  ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 4 << 20);
   sle::Flags flags;
   if (const auto code = sle::parse_flags(argc, argv, flags)) return *code;
   if (flags.version) {

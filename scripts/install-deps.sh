@@ -7,17 +7,20 @@
 #                                     # builder stage, deploy/image/Containerfile)
 set -eu
 
-# libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of --web.config.file. libssl-dev: civetweb
-# dlopens OpenSSL by the unversioned names libssl.so and libcrypto.so, which only this package
-# provides (needed at run time for TLS). openssl, curl: the web config integration tests.
+# libmicrohttpd (HTTP with epoll) and GnuTLS (its TLS): the web server. libcap: dropping the
+# capabilities after start. libcrypt-dev: crypt(3) for the bcrypt basic-auth hashes of
+# --web.config.file. openssl, curl: the TLS integration tests.
 # ca-certificates: copied into the container image. GoogleTest: the top-level CMakeLists.txt
-# requires it even to build the exporter alone.
+# requires it even to build the exporter alone. nlohmann-json: the state kept across restarts.
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes, for the fuzz targets (tests/fuzz);
+# the sanitizer build (tests/sanitize) uses GCC's, which come with g++.
 BUILD_PACKAGES="
   build-essential cmake pkg-config git ca-certificates
-  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libclang-rt-14-dev
+  prometheus-cpp-dev libmicrohttpd-dev libgnutls28-dev libcap-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
-  libcrypt-dev
+  libcrypt-dev nlohmann-json3-dev
 "
 
 # Tests. prometheus: promtool, and the server the dashboard test queries. mmdebstrap, buildah:
@@ -26,7 +29,7 @@ BUILD_PACKAGES="
 # scripts/gen-prometheusrule.py. bpftrace: what the benchmark compares the exporter with
 # (scripts/bench.sh).
 TEST_PACKAGES="
-  libssl-dev openssl curl bpftrace
+  openssl curl bpftrace
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin

@@ -2,16 +2,10 @@
 // labels. The layouts differ by cgroup driver (systemd or cgroupfs) and container runtime.
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 namespace sle {
-
-// cgroup id -> its path label. An id's label is fixed the first time the reader sees it (its path,
-// or "unknown" if the cgroup was already gone), so a series never moves between labels.
-using CgroupPaths = std::unordered_map<std::uint64_t, std::string>;
 
 struct CgroupIdentity {
   std::string pod_uid;       // 8-4-4-4-12 lower-case hex as the API shows it; empty if not a pod

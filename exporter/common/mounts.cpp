@@ -53,6 +53,7 @@ std::vector<MountEntry> parse_mountinfo(std::istream& in) {
   // Fields: id parent major:minor root mount_point options [optional...] - fs_type source
   // super_options. The optional fields ("shared:5 master:1") vary in number, so the fields after
   // them are found from the " - " separator.
+  constexpr std::size_t kRootField = 3;
   constexpr std::size_t kMountPointField = 4;
   constexpr std::size_t kFirstOptionalField = 6;
 
@@ -64,7 +65,7 @@ std::vector<MountEntry> parse_mountinfo(std::istream& in) {
     while (sep < fields.size() && fields[sep] != "-") ++sep;
     if (sep + 2 >= fields.size()) continue;  // no separator, or no fs type and source after it
     mounts.push_back({unescape_octal(fields[kMountPointField]), std::string(fields[sep + 1]),
-                      unescape_octal(fields[sep + 2])});
+                      unescape_octal(fields[sep + 2]), unescape_octal(fields[kRootField])});
   }
   return mounts;
 }
@@ -78,8 +79,14 @@ std::vector<MountEntry> read_mountinfo() {
 
 std::optional<std::string> find_mount(const std::vector<MountEntry>& mounts,
                                       std::string_view fs_type) {
+  const auto entry = find_mount_entry(mounts, fs_type);
+  return entry ? std::optional(entry->mount_point) : std::nullopt;
+}
+
+std::optional<MountEntry> find_mount_entry(const std::vector<MountEntry>& mounts,
+                                           std::string_view fs_type) {
   for (const auto& m : mounts)
-    if (m.fs_type == fs_type) return m.mount_point;
+    if (m.fs_type == fs_type) return m;
   return std::nullopt;
 }
 

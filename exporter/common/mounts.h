@@ -15,6 +15,7 @@ struct MountEntry {
   std::string mount_point;  // unescaped (the kernel writes a space as \040)
   std::string fs_type;      // e.g. "cgroup2", "tracefs", "bpf"
   std::string source;       // unescaped
+  std::string root;         // what of its filesystem the mount shows: "/" for all of it
 };
 
 // Parses the format of /proc/<pid>/mountinfo (proc(5)). Malformed lines are skipped.
@@ -26,6 +27,9 @@ std::vector<MountEntry> read_mountinfo();
 // The first mount point of that filesystem type, in mountinfo order.
 std::optional<std::string> find_mount(const std::vector<MountEntry>& mounts,
                                       std::string_view fs_type);
+// The same, the whole entry.
+std::optional<MountEntry> find_mount_entry(const std::vector<MountEntry>& mounts,
+                                           std::string_view fs_type);
 
 // Returns the mount point of fs_type; when none is mounted, creates default_path and mounts
 // fs_type there. Throws SystemError saying what to mount when that fails.

@@ -1,8 +1,11 @@
 #include "config/config.h"
 
+#include <sys/vfs.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <span>
@@ -15,10 +18,11 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr auto kTopKeys =
-    std::to_array({"read_interval"sv, "web"sv, "bpf"sv, "log"sv, "ports"sv, "hooks"sv});
+constexpr auto kTopKeys = std::to_array(
+    {"read_interval"sv, "web"sv, "bpf"sv, "log"sv, "ports"sv, "cgroups"sv, "hooks"sv});
 constexpr auto kWebKeys = std::to_array({"listen_address"sv, "telemetry_path"sv, "config_file"sv});
-constexpr auto kBpfKeys = std::to_array({"backend"sv, "stats"sv});
+constexpr auto kBpfKeys = std::to_array({"backend"sv, "stats"sv, "pin_path"sv});
+constexpr auto kCgroupsKeys = std::to_array({"expire_after"sv, "naming"sv, "runtime_dirs"sv});
 constexpr auto kLogKeys = std::to_array({"level"sv, "format"sv});
 constexpr auto kPortsKeys = std::to_array({"exact"sv});
 constexpr auto kHookKeys = std::to_array({"enabled"sv, "max_entries"sv, "labels"sv, "families"sv});
@@ -43,12 +47,20 @@ constexpr auto kLogLevels = std::to_array<Choice<log::Level>>({
     {"warn", log::Level::warn},
     {"error", log::Level::error},
 });
+constexpr auto kNamings = std::to_array<Choice<CgroupNaming>>({
+    {"auto", CgroupNaming::automatic},
+    {"tracepoint", CgroupNaming::tracepoint},
+    {"fanotify", CgroupNaming::fanotify},
+    {"walk", CgroupNaming::walk},
+});
 constexpr auto kLogFormats = std::to_array<Choice<log::Format>>({
     {"logfmt", log::Format::logfmt},
     {"json", log::Format::json},
 });
 
-constexpr std::uint32_t kFamilyLimit = 64;  // family_mask has a bit per family below this
+constexpr std::uint32_t kFamilyLimit = 64;
+constexpr decltype(statfs::f_type) kBpfFsMagic =
+    0xcafe4a11;  // BPF_FS_MAGIC, linux/magic.h  // family_mask has a bit per family below this
 constexpr std::uint32_t kMaxPort = 65535;
 
 std::string label_names(std::uint32_t mask) {
@@ -196,6 +208,7 @@ class Parser : private YamlFields {
         for (const auto& b : entries(e.value, kBpfKeys)) {
           if (b.key == "backend") config.backend = one_of(b.value, "backend", kBackends);
           if (b.key == "stats") config.bpf_stats = boolean(b.value);
+          if (b.key == "pin_path") config.pin_path = pin_path(b.value);
         }
       } else if (e.key == "log") {
         for (const auto& l : entries(e.value, kLogKeys)) {
@@ -205,6 +218,24 @@ class Parser : private YamlFields {
       } else if (e.key == "ports") {
         for (const auto& p : entries(e.value, kPortsKeys))
           config.exact_ports = port_ranges(p.value);
+      } else if (e.key == "cgroups") {
+        for (const auto& c : entries(e.value, kCgroupsKeys)) {
+          if (c.key == "expire_after") {
+            config.expire_after = duration(c.value);
+            if (config.expire_after.count() == 0)
+              fail(c.value, "must be longer than 0 (a dead cgroup's series stay this long)");
+          }
+          if (c.key == "naming") config.cgroup_naming = one_of(c.value, "naming", kNamings);
+          if (c.key == "runtime_dirs") {
+            config.runtime_dirs.clear();
+            for (const auto& item : items(c.value)) {
+              const std::string& dir = string(item);
+              if (dir.empty() || dir[0] != '/')
+                fail(item, "runtime directory " + quote(dir) + " must be an absolute path");
+              config.runtime_dirs.push_back(dir);
+            }
+          }
+        }
       } else if (e.key == "hooks") {
         parse_hooks(e.value, config);
       }
@@ -228,6 +259,25 @@ class Parser : private YamlFields {
         config.web_config_file = string(e.value);
       }
     }
+  }
+
+  // "" (off), or an absolute path on a bpf filesystem: itself, or the nearest of its parents that
+  // exists, since the exporter makes the rest.
+  std::string pin_path(const Field& field) const {
+    const std::string& path = string(field);
+    if (path.empty()) return path;
+    if (path[0] != '/') fail(field, "pin path " + quote(path) + " must be absolute");
+    std::filesystem::path at(path);
+    struct statfs fs {};
+    while (::statfs(at.c_str(), &fs) != 0) {
+      if (errno != ENOENT || at == at.root_path())
+        fail(field, "cannot look at " + at.string() + ": " + std::strerror(errno));
+      at = at.parent_path();
+    }
+    if (fs.f_type != kBpfFsMagic)
+      fail(field, quote(path) + " is not on a bpf filesystem (" + at.string() +
+                      " is not; mount one with: mount -t bpf bpf /sys/fs/bpf)");
+    return path;
   }
 
   // [host]:port, as the web server takes it: ":10142", "127.0.0.1:10142", "[::1]:10142".

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cgroups/workload_names.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "hooks/backend.h"
@@ -46,6 +47,14 @@ struct ListenAddress {
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
+// How the exporter hears of new and removed cgroups (README, "Lifecycle").
+enum class CgroupNaming {
+  automatic,   // tracepoint, else fanotify, else walk
+  tracepoint,  // cgroup:cgroup_mkdir/rmdir through a ring buffer
+  fanotify,    // fanotify on the cgroup2 mount
+  walk,        // a walk of the tree at each read
+};
+
 inline constexpr std::uint32_t kMinMapEntries = 1;
 inline constexpr std::uint32_t kMaxMapEntries = 1048576;
 
@@ -56,9 +65,14 @@ struct Config {
   std::string web_config_file;     // empty = none
   bool bpf_stats = false;          // turn on kernel BPF run-time stats (BPF_ENABLE_STATS)
   std::optional<Backend> backend;  // nullopt: auto
+  std::string pin_path;            // bpf.pin_path: "" = maps not pinned
   log::Level log_level = log::Level::info;
   log::Format log_format = log::Format::logfmt;
   std::vector<PortRange> exact_ports{{0, 1023}};
+  std::chrono::milliseconds expire_after{120000};  // a dead cgroup's series stay this long
+  CgroupNaming cgroup_naming = CgroupNaming::automatic;
+  // Where the container runtimes keep config.json, for the pod, namespace and container labels.
+  std::vector<std::string> runtime_dirs = kDefaultRuntimeDirs;
   std::array<HookConfig, kHookCount> hooks;  // indexed by Hook; see default_config()
 
   friend bool operator==(const Config&, const Config&) = default;

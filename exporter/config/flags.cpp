@@ -23,6 +23,8 @@ constexpr auto kValueFlags = std::to_array<ValueFlag>({
     {"--log.level", "log.level", "debug, info, warn or error (default info)"},
     {"--log.format", "log.format", "logfmt or json (default logfmt)"},
     {"--bpf.backend", "bpf.backend", "auto, lsm, fentry, kprobe or tracepoint (default auto)"},
+    {"--bpf.pin-path", "bpf.pin_path",
+     "Directory on a bpf filesystem where the maps are pinned, to keep counts across restarts"},
 });
 
 }  // namespace

@@ -60,7 +60,8 @@ constexpr std::array<ClientAuthName, 3> kClientAuths = {
     {{"NoClientCert", ClientAuth::kNone},
      {"VerifyClientCertIfGiven", ClientAuth::kVerifyIfGiven},
      {"RequireAndVerifyClientCert", ClientAuth::kRequireAndVerify}}};
-// Go's modes that accept a certificate without verifying it; civetweb verifies whatever it gets.
+// Go's modes that accept a certificate without verifying it; the exporter verifies whatever it
+// gets.
 constexpr auto kUnverifiedClientAuths =
     std::to_array({"RequestClientCert"sv, "RequireAnyClientCert"sv});
 
@@ -125,7 +126,7 @@ class Parser : private YamlFields {
       } else if (e.key == "min_version") {
         out.min_version = tls_version(e.value);
       } else if (e.key == "max_version") {
-        // civetweb only sets a lower bound; TLS13 is the highest version anyway.
+        // Only a lower bound is set; TLS13 is the highest version anyway.
         if (tls_version(e.value) != TlsVersion::kTls13)
           fail(e.value, "only TLS13 (the default) is supported");
       }
@@ -179,7 +180,7 @@ class Parser : private YamlFields {
     const std::string supported = join(kClientAuths, [](const auto& c) { return c.name; });
     if (contains(kUnverifiedClientAuths, text))
       fail(field, text +
-                      " is not supported: civetweb verifies every client certificate it "
+                      " is not supported: the exporter verifies every client certificate it "
                       "asks for (supported: " +
                       supported + ")");
     fail(field, "unknown client_auth_type " + quote(text) + " (supported: " + supported + ")");
@@ -197,8 +198,8 @@ class Parser : private YamlFields {
     std::vector<std::pair<std::string, std::string>> headers;
     for (const auto& e : entries(section, kHttpKeys)) {
       if (e.key == "http2") {
-        // Go's servers speak HTTP/2 over TLS when this is true (the default); civetweb speaks
-        // HTTP/1.1 either way, which Prometheus scrapes just the same.
+        // Go's servers speak HTTP/2 over TLS when this is true (the default); the exporter
+        // speaks HTTP/1.1 either way, which Prometheus scrapes just the same.
         (void)boolean(e.value);
       } else if (e.key == "headers") {
         for (const auto& h : named_entries(e.value)) {

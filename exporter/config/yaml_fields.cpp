@@ -1,11 +1,52 @@
 #include "config/yaml_fields.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cstdio>
 #include <memory>
+#include <sstream>
 
 #include "common/error.h"
 
 namespace sle {
+namespace {
+
+// Where a document starts, and where its content starts if it has any (an empty document has
+// none), from the parser's events.
+class DocumentScan : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  std::optional<YAML::Mark> content;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start = mark;
+    content.reset();
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { saw(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    saw(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    saw(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    saw(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void saw(const YAML::Mark& mark) {
+    if (!content) content = mark;
+  }
+};
+
+}  // namespace
 
 std::string join(std::span<const std::string_view> names) {
   return join(names, [](std::string_view name) { return name; });
@@ -33,16 +74,33 @@ YamlFields::YamlFields(std::string_view file, ControlChars control_chars)
     : file_(file), control_chars_(control_chars) {}
 
 Field YamlFields::root(std::string_view text) const {
-  std::vector<YAML::Node> docs;
+  const std::string input(text);
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    // Every document after the first must be empty. They are checked through the parser's events
+    // rather than with YAML::LoadAll, which in yaml-cpp 0.7 (Debian bookworm) never returns, and
+    // allocates until memory runs out, when a document stops at a token it cannot place, such as
+    // a ',' outside [] and {} (",\n", "[1, 2]\n,"): the parser then reports an empty document at
+    // that token again and again (yaml-cpp issue #1040, fixed upstream by PR #1319 after 0.8.0).
+    // Such a token is an error here.
+    std::istringstream in(input);
+    YAML::Parser parser(in);
+    DocumentScan scan;
+    std::optional<YAML::Mark> previous_start;
+    for (std::size_t i = 0; parser.HandleNextDocument(scan); ++i) {
+      if (previous_start && previous_start->pos == scan.start.pos) {
+        const std::size_t pos = static_cast<std::size_t>(scan.start.pos);
+        fail(scan.start, "",
+             "not valid YAML: unexpected " +
+                 (pos < input.size() ? quote(input.substr(pos, 1)) : std::string("character")));
+      }
+      if (i > 0 && scan.content) fail(*scan.content, "", "more than one YAML document");
+      previous_start = scan.start;
+    }
+    root = YAML::Load(input);
   } catch (const YAML::Exception& e) {
     fail(e.mark, "", "not valid YAML: " + e.msg);
   }
-  if (docs.empty()) return Field{YAML::Node(YAML::NodeType::Null), "", YAML::Mark::null_mark()};
-  for (std::size_t i = 1; i < docs.size(); ++i)
-    if (!docs[i].IsNull()) fail(docs[i].Mark(), "", "more than one YAML document");
-  const YAML::Node& root = docs.front();
   if (!root.IsNull() && !root.IsMap())
     fail(root.Mark(), "", "expected a mapping at the top level, got " + describe(root));
   return Field{root, "", root.Mark()};

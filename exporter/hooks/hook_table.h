@@ -20,8 +20,8 @@ namespace sle {
 
 // Indexed by enum sle_label (bpf/socket_lsm.h).
 inline constexpr std::array<std::string_view, SLE_LABEL_COUNT> kLabelNames = {
-    "family", "type",    "protocol", "port",    "peer",
-    "level",  "optname", "cgroup",   "pod_uid", "container_id"};
+    "family", "type",    "protocol",     "port", "peer",      "level",    "optname",
+    "cgroup", "pod_uid", "container_id", "pod",  "namespace", "container"};
 
 constexpr std::uint32_t label_bit(sle_label l) { return SLE_LABEL_BIT(l); }
 

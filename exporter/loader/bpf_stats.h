@@ -14,14 +14,15 @@ namespace sle {
 
 class StatsEnabler {
  public:
-  // Throws BpfError when the kernel refuses (before 5.8 there is no BPF_ENABLE_STATS).
+  // Throws SystemError when the kernel refuses (before 5.8 there is no BPF_ENABLE_STATS).
   StatsEnabler();
 
  private:
   UniqueFd fd_;
 };
 
-// Whether the kernel is collecting stats now (the sysctl, or an enabler held by anyone).
+// Whether kernel.bpf_stats_enabled is set. A held BPF_ENABLE_STATS fd (ours or anyone's) turns
+// collection on without changing the sysctl, so this says nothing about enablers.
 bool bpf_stats_sysctl_enabled();
 
 // socket_lsm_exporter_bpf_{run_seconds,runs,recursion_misses}_total{hook,backend,program}.

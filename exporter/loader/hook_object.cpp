@@ -13,11 +13,12 @@
 
 #include "common/error.h"
 #include "loader/embedded_objects.h"
+#include "loader/pinning.h"
 
 namespace sle {
 namespace {
 
-constexpr const char* kCountsMap = "sle_counts";
+constexpr std::array<const char*, 2> kCountsMaps = {"sle_counts_0", "sle_counts_1"};
 constexpr const char* kTotalsMap = "sle_totals";
 
 std::string describe(Hook hook, Backend backend) {
@@ -96,8 +97,15 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
   *global<sle_hook_config>(obj, ".rodata", "sle_cfg") = settings.config;
   *global<decltype(settings.exact_ports)>(obj, ".rodata", "sle_exact_ports") = settings.exact_ports;
   *global<std::uint32_t>(obj, ".rodata", "sle_kernel_features") = settings.kernel_features;
-  if (const int err = bpf_map__set_max_entries(find_map(obj, kCountsMap), settings.max_entries))
-    throw SystemError("setting the map capacity of " + what, -err);
+  for (const char* counts : kCountsMaps)
+    if (const int err = bpf_map__set_max_entries(find_map(obj, counts), settings.max_entries))
+      throw SystemError("setting the map capacity of " + what, -err);
+  if (!settings.pin_dir.empty()) {
+    std::vector<bpf_map*> maps;
+    for (const char* counts : kCountsMaps) maps.push_back(find_map(obj, counts));
+    maps.push_back(find_map(obj, kTotalsMap));
+    maps_reused_ = pin_maps(maps, settings.pin_dir, what);
+  }
 
   int selected = 0;
   bpf_program* prog = nullptr;
@@ -110,9 +118,10 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
 
   if (const int err = bpf_object__load(obj)) throw SystemError("loading " + what, -err);
   share_bss(obj);
-  self_test_.active = global<std::uint32_t>(obj, ".bss", "sle_self_test_active");
-  self_test_.comm = *global<std::uint64_t[2]>(obj, ".bss", "sle_self_test_comm");
-  self_test_.hits = global<std::uint64_t>(obj, ".bss", "sle_self_test_hits");
+  vars_.self_test_active = global<std::uint32_t>(obj, ".bss", "sle_self_test_active");
+  vars_.self_test_comm = *global<std::uint64_t[2]>(obj, ".bss", "sle_self_test_comm");
+  vars_.self_test_hits = global<std::uint64_t>(obj, ".bss", "sle_self_test_hits");
+  vars_.gen = global<std::uint32_t>(obj, ".bss", "sle_gen");
 }
 
 HookObject::~HookObject() {
@@ -135,10 +144,20 @@ void HookObject::attach() {
   }
 }
 
-int HookObject::counts_fd() const { return bpf_map__fd(find_map(object_.get(), kCountsMap)); }
+int HookObject::counts_fd(std::uint32_t gen) const {
+  return bpf_map__fd(find_map(object_.get(), kCountsMaps[gen & 1]));
+}
 int HookObject::totals_fd() const { return bpf_map__fd(find_map(object_.get(), kTotalsMap)); }
 std::uint32_t HookObject::capacity() const {
-  return bpf_map__max_entries(find_map(object_.get(), kCountsMap));
+  return bpf_map__max_entries(find_map(object_.get(), kCountsMaps[0]));
+}
+
+std::uint32_t HookObject::generation() const {
+  return __atomic_load_n(vars_.gen, __ATOMIC_SEQ_CST);
+}
+
+void HookObject::set_generation(std::uint32_t gen) {
+  __atomic_store_n(vars_.gen, gen & 1, __ATOMIC_SEQ_CST);
 }
 
 std::vector<HookObject::Program> HookObject::programs() const {
@@ -154,18 +173,18 @@ std::vector<HookObject::Program> HookObject::programs() const {
 void HookObject::set_self_test_thread(const char* comm) {
   // The name goes in before the flag turns on, and the flag turns off first.
   if (!comm) {
-    __atomic_store_n(self_test_.active, 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(vars_.self_test_active, 0u, __ATOMIC_SEQ_CST);
     return;
   }
   std::uint64_t name[2] = {};
   std::memcpy(name, comm, std::min<std::size_t>(std::strlen(comm), sizeof name - 1));
-  self_test_.comm[0] = name[0];
-  self_test_.comm[1] = name[1];
-  __atomic_store_n(self_test_.active, 1u, __ATOMIC_SEQ_CST);
+  vars_.self_test_comm[0] = name[0];
+  vars_.self_test_comm[1] = name[1];
+  __atomic_store_n(vars_.self_test_active, 1u, __ATOMIC_SEQ_CST);
 }
 
 std::uint64_t HookObject::self_test_hits() const {
-  return __atomic_load_n(self_test_.hits, __ATOMIC_SEQ_CST);
+  return __atomic_load_n(vars_.self_test_hits, __ATOMIC_SEQ_CST);
 }
 
 }  // namespace sle

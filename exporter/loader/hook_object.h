@@ -22,6 +22,9 @@ struct HookSettings {
   sle_hook_config config{};
   std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> exact_ports{};
   std::uint32_t kernel_features = 0;  // SLE_FEAT_* (loader/kernel_features.h)
+  // Where the maps are pinned (loader/pinning.h), "" for none: maps pinned there by an exporter
+  // before are used again when they match, so counts go on across restarts.
+  std::string pin_dir;
 };
 
 class HookObject {
@@ -37,9 +40,17 @@ class HookObject {
 
   Hook hook() const { return hook_; }
   Backend backend() const { return backend_; }
-  int counts_fd() const;
+  // The maps of generation gen (0 or 1): its counts, and its totals at gen * SLE_TOTAL_COUNT of
+  // the totals array (bpf/counting.bpf.h).
+  int counts_fd(std::uint32_t gen) const;
   int totals_fd() const;
-  std::uint32_t capacity() const;
+  std::uint32_t capacity() const;  // of each generation's counts map
+  // Whether the maps were pinned by an exporter before and are used again.
+  bool maps_reused() const { return maps_reused_; }
+
+  // The generation the programs count into; switching it is what makes the other one readable.
+  std::uint32_t generation() const;
+  void set_generation(std::uint32_t gen);
   struct Program {
     std::string name;  // full name (the kernel keeps only 15 characters)
     int fd;
@@ -59,17 +70,19 @@ class HookObject {
     void operator()(bpf_link* link) const;
   };
   // The object's .bss variables, mmapped: the programs see a store at once.
-  struct SelfTestVariables {
-    std::uint32_t* active = nullptr;
-    std::uint64_t* comm = nullptr;  // two words: a thread name
-    std::uint64_t* hits = nullptr;
+  struct Variables {
+    std::uint32_t* self_test_active = nullptr;
+    std::uint64_t* self_test_comm = nullptr;  // two words: a thread name
+    std::uint64_t* self_test_hits = nullptr;
+    std::uint32_t* gen = nullptr;
   };
 
   const Hook hook_;
   const Backend backend_;
   std::unique_ptr<bpf_object, ObjectCloser> object_;
   std::vector<std::unique_ptr<bpf_link, LinkDestroyer>> links_;
-  SelfTestVariables self_test_;
+  Variables vars_;
+  bool maps_reused_ = false;
 };
 
 }  // namespace sle

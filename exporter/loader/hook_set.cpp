@@ -4,6 +4,7 @@
 #include "common/logging.h"
 #include "common/mounts.h"
 #include "loader/kernel_features.h"
+#include "loader/pinning.h"
 #include "loader/probing.h"
 
 namespace sle {
@@ -33,6 +34,8 @@ HookSettings hook_settings(const Config& config, Hook hook) {
   s.config.family_mask = hc.family_mask;
   s.exact_ports = exact_port_bitmap(config);
   s.kernel_features = kernel_features();
+  if (!config.pin_path.empty())
+    s.pin_dir = layout_dir(config.pin_path) + "/" + std::string(hook.name());
   return s;
 }
 

@@ -22,6 +22,7 @@ class HookSet {
 
   // nullptr for a disabled hook.
   const HookObject* object(Hook hook) const { return objects_[hook.index()].get(); }
+  HookObject* object(Hook hook) { return objects_[hook.index()].get(); }
 
  private:
   std::vector<HookObject*> attached() const;

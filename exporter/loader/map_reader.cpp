@@ -26,35 +26,42 @@ constexpr int kEnotsupp = 524;  // the kernel's internal ENOTSUPP, seen by user 
 
 }  // namespace
 
-std::vector<CountEntry> read_counts_iterating(int map_fd) {
+constexpr std::uint32_t kCountsPerChunk = 4096;
+
+std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts) {
   const std::size_t ncpu = possible_cpus();
   std::vector<std::uint64_t> values(ncpu);
-  std::vector<CountEntry> out;
+  std::vector<CountEntry> chunk;
+  chunk.reserve(kCountsPerChunk);
+  std::size_t total = 0;
   sle_key key{}, next{};
   const sle_key* prev = nullptr;
   while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
-    // An entry can't vanish (the exporter never deletes), but stay robust if one does.
+    // An entry can vanish between the two calls (an expiry): skip it.
     if (bpf_map_lookup_elem(map_fd, &next, values.data()) == 0)
-      out.emplace_back(next, sum(values.data(), ncpu));
+      chunk.emplace_back(next, sum(values.data(), ncpu));
+    if (chunk.size() == kCountsPerChunk) {
+      on_counts(chunk);
+      total += chunk.size();
+      chunk.clear();
+    }
     key = next;
     prev = &key;
   }
   if (errno != ENOENT) throw SystemError("iterating a counts map", errno);
-  return out;
+  on_counts(chunk);
+  return total + chunk.size();
 }
 
-std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity) {
-  if (auto batched = read_counts_batched(map_fd, capacity)) return std::move(*batched);
-  return read_counts_iterating(map_fd);
-}
-
-std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint32_t capacity) {
+std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capacity,
+                                                  const OnCounts& on_counts) {
   const std::size_t ncpu = possible_cpus();
-  std::uint32_t chunk = std::clamp<std::uint32_t>(capacity, 16, 4096);
+  std::uint32_t chunk = std::clamp<std::uint32_t>(capacity, 16, kCountsPerChunk);
   std::vector<CountEntry> out;
   std::vector<sle_key> keys;
   std::vector<std::uint64_t> values;
   std::uint32_t cursor = 0;
+  std::size_t total = 0;
   bool first = true;
   LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
@@ -74,25 +81,82 @@ std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint
       if (first && (e == EINVAL || e == ENOTSUP || e == kEnotsupp)) return std::nullopt;
       throw SystemError("batch-reading a counts map", e);
     }
+    out.clear();
     for (std::uint32_t i = 0; i < count; ++i)
       out.emplace_back(keys[i], sum(&values[static_cast<std::size_t>(i) * ncpu], ncpu));
+    on_counts(out);
+    total += count;
     if (err) break;  // ENOENT: that was the last batch
     cursor = next_cursor;
     first = false;
   }
+  return total;
+}
+
+std::size_t for_each_count(int map_fd, std::uint32_t capacity, const OnCounts& on_counts) {
+  if (auto n = for_each_count_batched(map_fd, capacity, on_counts)) return *n;
+  return for_each_count_iterating(map_fd, on_counts);
+}
+
+namespace {
+
+OnCounts append_to(std::vector<CountEntry>& out) {
+  return [&out](std::span<const CountEntry> chunk) {
+    out.insert(out.end(), chunk.begin(), chunk.end());
+  };
+}
+
+}  // namespace
+
+std::vector<CountEntry> read_counts_iterating(int map_fd) {
+  std::vector<CountEntry> out;
+  for_each_count_iterating(map_fd, append_to(out));
   return out;
 }
 
-std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd) {
+std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint32_t capacity) {
+  std::vector<CountEntry> out;
+  if (!for_each_count_batched(map_fd, capacity, append_to(out))) return std::nullopt;
+  return out;
+}
+
+std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity) {
+  std::vector<CountEntry> out;
+  for_each_count(map_fd, capacity, append_to(out));
+  return out;
+}
+
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots) {
   const std::size_t ncpu = possible_cpus();
   std::vector<std::uint64_t> values(ncpu);
-  std::array<std::uint64_t, SLE_TOTAL_COUNT> out{};
-  for (std::uint32_t i = 0; i < SLE_TOTAL_COUNT; ++i) {
+  std::vector<std::uint64_t> out(slots);
+  for (std::uint32_t i = 0; i < slots; ++i) {
     if (bpf_map_lookup_elem(map_fd, &i, values.data()) != 0)
-      throw SystemError("reading a totals map", errno);
+      throw SystemError("reading a per-CPU array map", errno);
     out[i] = sum(values.data(), ncpu);
   }
   return out;
+}
+
+std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen) {
+  const auto values = read_percpu_array(map_fd, 2 * SLE_TOTAL_COUNT);
+  std::array<std::uint64_t, SLE_TOTAL_COUNT> out{};
+  std::copy_n(values.begin() + (gen & 1) * SLE_TOTAL_COUNT, SLE_TOTAL_COUNT, out.begin());
+  return out;
+}
+
+void delete_counts(int map_fd, std::span<const sle_key> keys) {
+  constexpr std::size_t kChunk = 4096;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  for (std::size_t at = 0; at < keys.size(); at += kChunk) {
+    const std::span<const sle_key> chunk = keys.subspan(at, std::min(kChunk, keys.size() - at));
+    auto count = static_cast<std::uint32_t>(chunk.size());
+    if (bpf_map_delete_batch(map_fd, chunk.data(), &count, &opts) == 0) continue;
+    // ENOENT: a key was gone (the batch stops there); EINVAL and ENOTSUPP: no batch deletes here.
+    for (const sle_key& key : chunk.subspan(count))
+      if (bpf_map_delete_elem(map_fd, &key) != 0 && errno != ENOENT)
+        throw SystemError("deleting from a counts map", errno);
+  }
 }
 
 }  // namespace sle

@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -19,13 +21,29 @@ using CountEntry = std::pair<sle_key, std::uint64_t>;
 
 // Each throws SystemError when the map cannot be read.
 
-// read_counts_batched, or on kernels without batch lookups read_counts_iterating.
+// Every entry of a counts map, summed over CPUs as it comes and passed on in chunks of at most a
+// few thousand: what a read holds stays bounded, whatever the map's size and the number of
+// possible CPUs. Returns how many entries there were.
+using OnCounts = std::function<void(std::span<const CountEntry>)>;
+std::size_t for_each_count(int map_fd, std::uint32_t capacity, const OnCounts& on_counts);
+// The two ways for_each_count reads: BPF_MAP_LOOKUP_BATCH (nullopt when the kernel has no batch
+// lookups for the map, before anything was passed on), and key by key.
+std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capacity,
+                                                  const OnCounts& on_counts);
+std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts);
+
+// The same, every entry in one vector.
 std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity);
-// BPF_MAP_LOOKUP_BATCH in chunks; nullopt when the kernel has no batch lookups for the map.
 std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint32_t capacity);
-// Key by key.
 std::vector<CountEntry> read_counts_iterating(int map_fd);
 
-std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd);
+// The totals of generation gen (bpf/counting.bpf.h), each summed over CPUs.
+std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen);
+// Every slot of a per-CPU array, each summed over CPUs.
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots);
+
+// Deletes the keys from a counts map, in batches (one by one on kernels without batch deletes).
+// Keys already gone are no error.
+void delete_counts(int map_fd, std::span<const sle_key> keys);
 
 }  // namespace sle

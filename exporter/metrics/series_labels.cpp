@@ -2,7 +2,6 @@
 
 #include <array>
 
-#include "cgroups/cgroup_path.h"
 #include "hooks/label_names.h"
 
 namespace sle {
@@ -31,7 +30,29 @@ std::string peer_label(std::uint8_t peer) {
   return std::to_string(peer);
 }
 
-LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupPaths& cgroup_paths) {
+std::string label_text(const LabelSet& labels) {
+  if (labels.empty()) return "";
+  std::string out = "{";
+  for (const auto& label : labels) {
+    if (out.size() > 1) out += ',';
+    out += label.name;
+    out += "=\"";
+    for (const char c : label.value) {
+      if (c == '\\' || c == '"') {
+        out += '\\';
+        out += c;
+      } else if (c == '\n') {
+        out += "\\n";
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupTracker::Info* cgroup) {
   LabelSet labels;
   const auto add = [&](sle_label label, std::string value) {
     if (on(mask, label) && !value.empty())
@@ -45,12 +66,16 @@ LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupPaths
   add(SLE_LABEL_LEVEL, level_name(key.level));
   add(SLE_LABEL_OPTNAME, optname_name(key.level, key.optname));
   if (mask & kCgroupLabels) {
-    const auto it = cgroup_paths.find(key.cgroup_id);
-    const std::string path = it == cgroup_paths.end() ? "unknown" : it->second;
-    const CgroupIdentity id = parse_cgroup_path(path);
-    add(SLE_LABEL_CGROUP, path);
-    add(SLE_LABEL_POD_UID, id.pod_uid);
-    add(SLE_LABEL_CONTAINER_ID, id.container_id);
+    if (cgroup) {
+      add(SLE_LABEL_CGROUP, cgroup->path);
+      add(SLE_LABEL_POD_UID, cgroup->identity.pod_uid);
+      add(SLE_LABEL_CONTAINER_ID, cgroup->identity.container_id);
+      add(SLE_LABEL_POD, cgroup->names.pod);
+      add(SLE_LABEL_NAMESPACE, cgroup->names.namespace_);
+      add(SLE_LABEL_CONTAINER, cgroup->names.container);
+    } else {
+      add(SLE_LABEL_CGROUP, std::string(CgroupTracker::kUnknownPath));
+    }
   }
   return labels;
 }

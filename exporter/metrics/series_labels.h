@@ -7,16 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "cgroups/cgroup_path.h"
+#include "cgroups/cgroup_tracker.h"
 #include "hooks/hook_table.h"
 
 namespace sle {
 
 using LabelSet = std::vector<prometheus::ClientMetric::Label>;
 
-// cgroup_paths: the snapshot's labels for cgroup ids; an id missing there is "unknown".
+// cgroup: what is known of the key's cgroup id (read when the mask keeps a cgroup label; null
+// reads as "unknown").
 LabelSet series_labels(const sle_key& key, std::uint32_t label_mask,
-                       const CgroupPaths& cgroup_paths);
+                       const CgroupTracker::Info* cgroup);
+
+// The label set as the text exposition format writes it after a metric name:
+// {family="inet",port="80"}, values escaped (\\, \", \n); "" for no labels.
+std::string label_text(const LabelSet& labels);
 
 // Label value of a port key field and of a peer class; empty when the label is absent.
 std::string port_label(std::uint8_t port_class, std::uint16_t port);

@@ -1,97 +1,279 @@
 #include "metrics/snapshot.h"
 
+#include <linux/membarrier.h>
+#include <malloc.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <unordered_set>
+
+#include "common/capabilities.h"
 #include "common/logging.h"
+#include "metrics/saved_state.h"
 
 namespace sle {
+namespace {
 
-HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask) {
-  constexpr int kAttempts = 5;
-  HookSnapshot s{.hook = object.hook(),
-                 .backend = object.backend(),
-                 .label_mask = label_mask,
-                 .capacity = object.capacity(),
-                 .entries = {}};
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    const auto before = read_totals(object.totals_fd());
-    s.entries = read_counts(object.counts_fd(), s.capacity);
-    const auto after = read_totals(object.totals_fd());
-    s.calls = after[SLE_TOTAL_CALLS];
-    s.overflow = after[SLE_TOTAL_OVERFLOW];
-    if (before == after) break;
-  }
-  return s;
+constexpr std::size_t kTrimAboveFreeBytes = 1 << 20;
+
+}  // namespace
+
+void wait_for_running_programs() {
+  // MEMBARRIER_CMD_GLOBAL waits for an RCU grace period (synchronize_rcu), and every program of
+  // ours runs inside an RCU read-side section. Only kernels with nohz_full CPUs refuse it; there,
+  // a pause far longer than any program runs stands in for it.
+  static std::atomic<bool> warned{false};
+  if (::syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0) return;
+  if (!warned.exchange(true))
+    log::warn("membarrier(MEMBARRIER_CMD_GLOBAL) is refused here; pausing 10 ms instead",
+              {{"err", std::strerror(errno)}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-SnapshotReader::SnapshotReader(const HookSet& hooks, const Config& config, CgroupResolver* resolver)
-    : hooks_(hooks), resolver_(resolver), interval_(config.read_interval) {
-  for (const Hook hook : all_hooks())
-    label_masks_[hook.index()] = config.hooks[hook.index()].label_mask;
+SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTracker* tracker,
+                               PinnedBlob* state)
+    : hook_set_(hooks),
+      stats_held_(config.bpf_stats),
+      tracker_(tracker),
+      state_(state),
+      interval_(config.read_interval),
+      expire_after_(config.expire_after) {
+  for (const Hook hook : all_hooks()) {
+    if (HookObject* object = hooks.object(hook)) {
+      HookState& h = hooks_.emplace_back();
+      h.object = object;
+      h.label_mask = config.hooks[hook.index()].label_mask;
+    }
+  }
 }
 
 SnapshotReader::~SnapshotReader() { stop(); }
 
-void SnapshotReader::resolve_cgroups(Snapshot& snap) {
-  for (const HookSnapshot& h : snap.hooks) {
-    if (!(h.label_mask & kCgroupLabels)) continue;
-    for (const auto& [key, count] : h.entries) {
-      auto it = cgroup_paths_.find(key.cgroup_id);
-      if (it == cgroup_paths_.end()) {
-        // Resolved right after the read that first saw the id: the resolver re-walks the tree
-        // on a miss (at most once per read interval), while the cgroup most likely still exists.
-        std::optional<std::string> path;
-        if (resolver_) path = resolver_->path(key.cgroup_id);
-        it = cgroup_paths_.emplace(key.cgroup_id, path.value_or("unknown")).first;
-      }
-      snap.cgroup_paths.insert(*it);
+std::string SnapshotReader::labels_of(const HookState& hook, const sle_key& key,
+                                      CgroupTracker::Clock::time_point now) {
+  if (!(hook.label_mask & kCgroupLabels) || !tracker_)
+    return label_text(series_labels(key, hook.label_mask, nullptr));  // nullptr: "unknown"
+  const CgroupTracker::Info info = tracker_->info(key.cgroup_id, now);
+  return label_text(series_labels(key, hook.label_mask, &info));
+}
+
+void SnapshotReader::publish(std::shared_ptr<Snapshot> snap) {
+  snap->exposition = std::make_shared<const Exposition>(
+      snap->hook_families,
+      render_own_families(own_families(*snap, hook_set_, stats_held_, errors_.load())));
+  const std::lock_guard lock(mu_);
+  latest_ = std::move(snap);
+}
+
+void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_point now) {
+  for (int round = 0; round < (both ? 2 : 1); ++round) {
+    std::vector<std::uint32_t> old;
+    for (HookState& h : hooks_) {
+      old.push_back(h.object->generation());
+      h.object->set_generation(old.back() ^ 1);
+    }
+    wait_for_running_programs();
+    // Known keys are applied as the chunks come; new ones wait until every cgroup id in the maps
+    // has been announced (refresh() after the reads), to be named.
+    std::vector<std::vector<CountEntry>> new_keys(hooks_.size());
+    for (std::size_t i = 0; i < hooks_.size(); ++i) {
+      HookState& h = hooks_[i];
+      const std::uint32_t g = old[i];
+      const auto totals = read_totals(h.object->totals_fd(), g);
+      const std::size_t entries = for_each_count(
+          h.object->counts_fd(g), h.object->capacity(),
+          [&](std::span<const CountEntry> chunk) { h.series.update(g, chunk, new_keys[i]); });
+      h.gens[g] = {entries, totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW]};
+    }
+    if (tracker_) tracker_->refresh(now);
+    for (std::size_t i = 0; i < hooks_.size(); ++i) {
+      HookState& h = hooks_[i];
+      h.series.add(old[i], new_keys[i], [&](const sle_key& key) { return labels_of(h, key, now); });
     }
   }
 }
 
+void SnapshotReader::expire(CgroupTracker::Clock::time_point now) {
+  if (!tracker_ || !previous_read_) return;
+  std::unordered_set<std::uint64_t> ids;
+  for (const std::uint64_t id : tracker_->expired(now, expire_after_)) {
+    // Dead before the previous read started: both generations were read since, so the counts
+    // the series hold are final.
+    const auto info = tracker_->info(id, now);
+    if (info.dead_since && *info.dead_since < *previous_read_) ids.insert(id);
+  }
+  if (ids.empty()) return;
+  std::size_t removed = 0;
+  for (HookState& h : hooks_) {
+    const HookSeries::Expired gone = h.series.expire(ids);
+    if (gone.keys.empty()) continue;
+    removed += gone.keys.size();
+    for (std::uint32_t g = 0; g < 2; ++g) {
+      delete_counts(h.object->counts_fd(g), gone.keys);
+      h.gens[g].entries -= std::min(h.gens[g].entries, gone.in_generation[g]);
+    }
+  }
+  const std::vector<std::uint64_t> forgotten(ids.begin(), ids.end());
+  tracker_->forget(forgotten);
+  log::debug("Expired cgroups",
+             {{"cgroups", std::to_string(ids.size())}, {"keys", std::to_string(removed)}});
+  if (state_) save_state();
+}
+
 void SnapshotReader::read_now() {
+  capabilities::enable_bpf_for_this_thread();  // kernels before 5.19 only
   const auto start = std::chrono::steady_clock::now();
   auto snap = std::make_shared<Snapshot>();
   try {
-    for (const Hook hook : all_hooks()) {
-      if (const HookObject* object = hooks_.object(hook))
-        snap->hooks.push_back(read_hook(*object, label_masks_[hook.index()]));
-    }
+    const bool first = !previous_read_;
+    read_generations(first, start);
+    // Both generations read: counts kept from before a restart that no key holds any more are
+    // expired.
+    if (first)
+      for (HookState& h : hooks_) h.series.drop_orphans();
+    expire(start);
   } catch (const std::exception& e) {
     ++errors_;
     log::error("Reading the BPF maps failed", {{"err", e.what()}});
-    return;  // keep publishing the previous snapshot
+    // The previous read's counts, with the error counted.
+    std::shared_ptr<const Snapshot> previous;
+    {
+      const std::lock_guard lock(mu_);
+      previous = latest_;
+    }
+    if (previous) publish(std::make_shared<Snapshot>(*previous));
+    return;
   }
-  resolve_cgroups(*snap);
+  previous_read_ = start;
+  for (const HookState& h : hooks_) {
+    HookSnapshot hs{.hook = h.object->hook(),
+                    .backend = h.object->backend(),
+                    .capacity = h.object->capacity(),
+                    .entries = std::max(h.gens[0].entries, h.gens[1].entries),
+                    .labelled = h.series.total(),
+                    .calls = h.gens[0].calls + h.gens[1].calls,
+                    .overflow = h.gens[0].overflow + h.gens[1].overflow,
+                    .expired = h.series.expired()};
+    snap->hooks.push_back(std::move(hs));
+  }
+  std::vector<HookFamily> families;
+  for (const HookState& h : hooks_) families.push_back({h.object->hook(), &h.series});
+  auto text =
+      std::find_if(texts_.begin(), texts_.end(), [](const auto& t) { return t.use_count() == 1; });
+  if (text == texts_.end()) {
+    texts_.push_back(std::make_shared<std::string>());
+    text = texts_.end() - 1;
+  }
+  (*text)->clear();  // keeps its capacity
+  render_hook_families(**text, families);
+  // Grown for a peak (a churn) and the series fewer again: give the room back.
+  const auto oversized = [size = (*text)->size()](const std::string& t) {
+    return t.capacity() > 2 * size + (1 << 20);
+  };
+  if (oversized(**text)) (*text)->shrink_to_fit();
+  snap->hook_families = *text;
+  // Texts that slow scrapes held on to must not make the pool grow for good: of those no one
+  // holds, one is kept for the next read, unless it is oversized.
+  bool spare = false;
+  std::erase_if(texts_, [&](const auto& t) {
+    if (t.use_count() != 1) return false;
+    return oversized(*t) || std::exchange(spare, true);
+  });
+  if (tracker_) snap->cgroups = tracker_->counts();
   snap->duration_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  latest_ = std::move(snap);
+  publish(std::move(snap));
+  // After a churn, or a read that grew the tables, the heap holds much freed memory: give it back
+  // to the system, so that the resident size follows what is kept rather than its peak. A read
+  // in steady state frees little (its text is written over, its buffers are small), so this is
+  // rare.
+  const auto heap = ::mallinfo2();
+  if (heap.fordblks > std::max(kTrimAboveFreeBytes, heap.uordblks / 4)) ::malloc_trim(0);
 }
 
 void SnapshotReader::start() {
-  const std::lock_guard lock(mu_);
+  restore_state();
   read_now();
   if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
 }
 
 void SnapshotReader::run() {
   std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) read_now();
+  while (!stop_cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    read_now();
+    lock.lock();
+  }
 }
 
 void SnapshotReader::stop() {
   {
-    const std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
     stopping_ = true;
+    read_done_.wait(lock, [this] { return !reading_; });  // a scrape's read in progress
   }
   stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (state_) save_state();
 }
 
 std::shared_ptr<const Snapshot> SnapshotReader::latest() {
-  const std::lock_guard lock(mu_);
-  if (interval_.count() == 0 && !stopping_) read_now();
+  std::unique_lock lock(mu_);
+  if (interval_.count() != 0 || stopping_) return latest_;
+  if (reading_) {  // a read is under way: share it
+    const std::uint64_t next = reads_ + 1;
+    read_done_.wait(lock, [&] { return reads_ >= next; });
+    return latest_;
+  }
+  reading_ = true;
+  lock.unlock();
+  read_now();
+  lock.lock();
+  reading_ = false;
+  ++reads_;
+  read_done_.notify_all();
   return latest_;
+}
+
+void SnapshotReader::restore_state() {
+  if (!state_) return;
+  const auto text = state_->read();
+  if (!text) return;
+  SavedState saved;
+  try {
+    saved = parse_saved_state(*text);
+  } catch (const std::exception& e) {
+    log::warn("The kept state cannot be read; starting without it", {{"err", e.what()}});
+    return;
+  }
+  const auto now = CgroupTracker::Clock::now();
+  if (tracker_) tracker_->restore(saved.cgroups_at(now), now);
+  for (HookState& h : hooks_) {
+    const auto it = saved.hooks.find(std::string(h.object->hook().name()));
+    // Counts kept beside maps that were not kept would count twice: only with the same maps.
+    if (it == saved.hooks.end() || !h.object->maps_reused()) continue;
+    h.series.restore(it->second.retained, it->second.expired);
+  }
+  log::info("Took back the state kept at the last stop",
+            {{"cgroups", std::to_string(saved.cgroups.size())}});
+}
+
+void SnapshotReader::save_state() {
+  capabilities::enable_bpf_for_this_thread();
+  SavedState saved;
+  if (tracker_) saved.set_cgroups(tracker_->known(), CgroupTracker::Clock::now());
+  for (const HookState& h : hooks_)
+    saved.hooks[std::string(h.object->hook().name())] = {h.series.retained(), h.series.expired()};
+  try {
+    state_->write(to_json(saved));
+  } catch (const std::exception& e) {
+    log::error("Keeping the state failed", {{"err", e.what()}});
+  }
 }
 
 }  // namespace sle

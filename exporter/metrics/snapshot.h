@@ -1,4 +1,7 @@
-// The maps of every attached hook, read at one moment: what the collector publishes.
+// The maps of every attached hook, read at one moment, and the series they make: what /metrics
+// publishes. Each read switches the hooks' generation and reads the one left behind, exactly
+// (bpf/counting.bpf.h); names the keys' cgroups; and removes the series of cgroups dead for longer
+// than cgroups.expire_after (README, "Lifecycle").
 #pragma once
 
 #include <atomic>
@@ -10,61 +13,103 @@
 #include <thread>
 #include <vector>
 
-#include "cgroups/cgroup_path.h"
-#include "cgroups/cgroup_resolver.h"
+#include "cgroups/cgroup_tracker.h"
+#include "config/config.h"
 #include "loader/hook_set.h"
 #include "loader/map_reader.h"
+#include "loader/pinning.h"
+#include "metrics/exposition.h"
+#include "metrics/hook_series.h"
 
 namespace sle {
 
 struct HookSnapshot {
   Hook hook;
-  Backend backend{};
-  std::uint32_t label_mask = 0;
-  std::uint32_t capacity = 0;
-  std::vector<CountEntry> entries;
+  Backend backend;
+  std::uint32_t capacity = 0;  // of each generation's map
+  std::size_t entries = 0;     // in the fuller generation's map
+  std::uint64_t labelled = 0;  // the sum of its series: labelled + overflow + expired == calls
   std::uint64_t calls = 0;
   std::uint64_t overflow = 0;
+  std::uint64_t expired = 0;
 };
 
 struct Snapshot {
   std::vector<HookSnapshot> hooks;  // attached hooks only
-  CgroupPaths cgroup_paths;         // every cgroup id in hooks' entries
+  CgroupTracker::Counts cgroups;    // live, and dead but in grace
   double timestamp_seconds = 0;     // Unix time of the read
   double duration_seconds = 0;
+  std::shared_ptr<const std::string> hook_families;  // the hook counters, as exposition text
+  std::shared_ptr<const Exposition> exposition;      // the whole /metrics body of this read
 };
 
-// Reads one hook so that sum(entries) + overflow == calls: the totals are read before and after
-// the entries, and the read is retried while they moved (a call in flight during the read).
-HookSnapshot read_hook(const HookObject& object, std::uint32_t label_mask);
+// Waits until every BPF program that was running has returned (an RCU grace period, through
+// membarrier): after it, no program counts into a generation switched away from before.
+void wait_for_running_programs();
 
-// Reads every `interval` on its own thread, or at each latest() when interval is zero.
 class SnapshotReader {
  public:
-  // resolver may be null (no cgroup2 mount): every cgroup reads "unknown".
-  SnapshotReader(const HookSet& hooks, const Config& config, CgroupResolver* resolver);
+  // tracker may be null (no cgroup2 mount): every cgroup label reads "unknown". state, when
+  // bpf.pin_path is set: what was kept at the last stop is taken back, and kept again at stop().
+  SnapshotReader(HookSet& hooks, const Config& config, CgroupTracker* tracker, PinnedBlob* state);
   ~SnapshotReader();
   SnapshotReader(const SnapshotReader&) = delete;
   SnapshotReader& operator=(const SnapshotReader&) = delete;
 
+  // The first read (both generations), then one every read_interval on a thread of its own.
   void start();
+  // Stops reading; keeps the state (with bpf.pin_path).
   void stop();
+  // The latest read; with read_interval 0 a fresh one, which scrapes arriving meanwhile share.
   std::shared_ptr<const Snapshot> latest();
   std::uint64_t read_errors() const { return errors_; }
 
  private:
-  void read_now();
+  // What is known of one generation of one hook, from its last read.
+  struct Generation {
+    std::size_t entries = 0;
+    std::uint64_t calls = 0;
+    std::uint64_t overflow = 0;
+  };
+  struct HookState {
+    HookObject* object = nullptr;
+    std::uint32_t label_mask = 0;
+    Generation gens[2];
+    HookSeries series;
+  };
+
+  void read_now();  // requires mu_
+  // Switches the generation and reads the one left behind, into the series.
+  void read_generations(bool both, CgroupTracker::Clock::time_point now);
+  void expire(CgroupTracker::Clock::time_point now);
+  std::string labels_of(const HookState& hook, const sle_key& key,
+                        CgroupTracker::Clock::time_point now);
+  // Renders the snapshot's exposition from its hook families and the own ones, and publishes it.
+  void publish(std::shared_ptr<Snapshot> snap);
+  void restore_state();
+  void save_state();
   void run();
 
-  void resolve_cgroups(Snapshot& snap);
-
-  const HookSet& hooks_;
-  CgroupResolver* const resolver_;
-  CgroupPaths cgroup_paths_;  // guarded by mu_; grows with the ids the maps hold
-  std::array<std::uint32_t, kHookCount> label_masks_{};  // indexed by Hook
+  const HookSet& hook_set_;
+  const bool stats_held_;
+  CgroupTracker* const tracker_;
+  PinnedBlob* const state_;
   const std::chrono::milliseconds interval_;
-  std::mutex mu_;  // guards latest_ and serialises reads
+  const std::chrono::milliseconds expire_after_;
+  std::vector<HookState> hooks_;  // attached hooks, in table order
+  // Cgroups dead before this (the start of the previous read) have had both generations read
+  // since: their counts are final.
+  std::optional<CgroupTracker::Clock::time_point> previous_read_;
+
+  // The hook families' texts of recent reads: one no snapshot holds any more is written over by
+  // the next read, so that a read of many series does not allocate (and fault in) its text anew.
+  std::vector<std::shared_ptr<std::string>> texts_;
+
+  std::mutex mu_;  // guards everything above that changes, and latest_
   std::shared_ptr<const Snapshot> latest_;
+  std::uint64_t reads_ = 0;  // completed reads, for scrapes sharing one
+  bool reading_ = false;
+  std::condition_variable read_done_;
   std::atomic<std::uint64_t> errors_{0};
   std::condition_variable stop_cv_;
   bool stopping_ = false;

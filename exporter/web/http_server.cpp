@@ -1,307 +1,319 @@
 #include "web/http_server.h"
 
-#include <CivetServer.h>
-#include <dlfcn.h>
-#include <prometheus/text_serializer.h>
-#include <sys/mman.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/socket.h>
 
-#include <cerrno>
+#include <atomic>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
-#include <stdexcept>
 #include <vector>
 
 #include "common/error.h"
 #include "common/logging.h"
-#include "common/unique_fd.h"
 #include "web/basic_auth.h"
+#include "web/tls.h"
 
 namespace sle {
 namespace {
 
 constexpr const char* kRealm = "socket-lsm-exporter";
+constexpr unsigned kThreads = 2;
 
-// extra_headers: complete "Name: value\r\n" lines (the web config's headers).
-void respond(mg_connection* conn, int status, const char* content_type, const std::string& body,
-             const std::string& extra_headers) {
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-            "Connection: close\r\n\r\n",
-            status, mg_get_response_code_text(conn, status), content_type, body.size(),
-            extra_headers.c_str());
-  mg_write(conn, body.data(), body.size());
+// libmicrohttpd's certificate callback has no user pointer: the one server with TLS in this
+// process is found here.
+std::atomic<TlsCredentials*> g_tls{nullptr};
+
+int select_certificate(gnutls_session_t session, const gnutls_datum_t*, int,
+                       const gnutls_pk_algorithm_t*, int, gnutls_pcert_st** pcert,
+                       unsigned int* pcert_length, gnutls_privkey_t* privkey) {
+  TlsCredentials* tls = g_tls.load();
+  return tls ? tls->select(session, pcert, pcert_length, privkey) : -1;
 }
 
-std::string header_lines(const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::string out;
-  for (const auto& [name, value] : headers) out += name + ": " + value + "\r\n";
-  return out;
-}
-
-class MetricsHandler final : public CivetHandler {
- public:
-  MetricsHandler(std::shared_ptr<prometheus::Collectable> c, std::string headers)
-      : collector_(std::move(c)), headers_(std::move(headers)) {}
-  bool handleGet(CivetServer*, mg_connection* conn) override {
-    try {
-      const std::string body = prometheus::TextSerializer().Serialize(collector_->Collect());
-      respond(conn, 200, "text/plain; version=0.0.4; charset=utf-8", body, headers_);
-    } catch (const std::exception& e) {
-      log::error("Collecting metrics failed", {{"err", e.what()}});
-      respond(conn, 500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n",
-              headers_);
-    }
-    return true;
+// Whether an Accept-Encoding value takes gzip: the token, without q=0.
+bool accepts_gzip(const char* value) {
+  if (!value) return false;
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const auto semicolon = item.find(';');
+    std::string_view coding = item.substr(0, semicolon);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding.size() != 4 || ::strncasecmp(coding.data(), "gzip", 4) != 0) continue;
+    if (semicolon == std::string_view::npos) return true;
+    std::string_view q = item.substr(semicolon + 1);
+    while (!q.empty() && q.front() == ' ') q.remove_prefix(1);
+    return !(q.starts_with("q=0") && q.find_first_not_of("0.", 2) == std::string_view::npos);
   }
-
- private:
-  std::shared_ptr<prometheus::Collectable> collector_;
-  const std::string headers_;
-};
-
-class LandingHandler final : public CivetHandler {
- public:
-  LandingHandler(std::string telemetry_path, std::string headers)
-      : path_(std::move(telemetry_path)), headers_(std::move(headers)) {}
-  bool handleGet(CivetServer*, mg_connection* conn) override {
-    const mg_request_info* info = mg_get_request_info(conn);
-    if (std::string(info->local_uri ? info->local_uri : "") != "/") {
-      respond(conn, 404, "text/plain; charset=utf-8", "404 page not found\n", headers_);
-      return true;
-    }
-    respond(conn, 200, "text/html; charset=utf-8",
-            "<!DOCTYPE html>\n<html><head><title>socket-lsm-exporter</title></head><body>\n"
-            "<h1>socket-lsm-exporter</h1>\n"
-            "<p>Counts the Linux kernel's socket security hooks (create, bind, connect, listen, "
-            "accept, setsockopt) with eBPF.</p>\n"
-            "<p><a href=\"" +
-                path_ +
-                "\">Metrics</a></p>\n<p>Version " SLE_VERSION " (" SLE_REVISION
-                ")</p>\n</body></html>\n",
-            headers_);
-    return true;
-  }
-
- private:
-  std::string path_;
-  const std::string headers_;
-};
-
-// /healthz: the process serves. /readyz: `ready` says whether it has something true to serve.
-class ProbeHandler final : public CivetHandler {
- public:
-  ProbeHandler(std::function<bool()> ready, std::string headers)
-      : ready_(std::move(ready)), headers_(std::move(headers)) {}
-  bool handleGet(CivetServer*, mg_connection* conn) override {
-    const bool ok = !ready_ || ready_();
-    respond(conn, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "not ready\n",
-            headers_);
-    return true;
-  }
-
- private:
-  const std::function<bool()> ready_;
-  const std::string headers_;
-};
-
-// Registered on "/", so civetweb runs it before every handler, whatever the path or method.
-class AuthHandler final : public CivetAuthHandler {
- public:
-  AuthHandler(BasicAuth& auth, std::string headers) : auth_(auth), headers_(std::move(headers)) {}
-  bool authorize(CivetServer*, mg_connection* conn) override {
-    // Probes carry no credentials (a kubelet's httpGet), and their answers tell nothing secret.
-    const char* uri = mg_get_request_info(conn)->local_uri;
-    if (uri && (std::strcmp(uri, "/healthz") == 0 || std::strcmp(uri, "/readyz") == 0)) return true;
-    if (auth_.allows(mg_get_header(conn, "Authorization"))) return true;
-    // Returning false tells civetweb that the response has been sent.
-    respond(conn, 401, "text/plain; charset=utf-8", "401 Unauthorized\n",
-            headers_ + "WWW-Authenticate: Basic realm=\"" + kRealm + "\"\r\n");
-    return false;
-  }
-
- private:
-  BasicAuth& auth_;
-  const std::string headers_;
-};
-
-// civetweb reports why mg_start failed (a port in use, a key that doesn't match the certificate)
-// only through the log callback; the exception it throws just says "null context".
-struct CivetLog {
-  std::mutex mutex;
-  std::string startup_errors;
-  bool starting = true;
-};
-
-int log_civetweb(const mg_connection* conn, const char* message) {
-  const mg_context* ctx = conn ? mg_get_context(conn) : nullptr;
-  const auto* server = ctx ? static_cast<const CivetServer*>(mg_get_user_data(ctx)) : nullptr;
-  auto* civet_log =
-      server ? static_cast<CivetLog*>(const_cast<void*>(server->getUserContext())) : nullptr;
-  std::string text(message ? message : "");
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  if (civet_log) {
-    const std::lock_guard lock(civet_log->mutex);
-    if (civet_log->starting) {
-      if (!civet_log->startup_errors.empty()) civet_log->startup_errors += "; ";
-      civet_log->startup_errors += text;
-    }
-  }
-  // Once serving, these are per-connection troubles (a plain HTTP request on the TLS port, a
-  // client certificate that does not verify): worth a look when debugging, not more.
-  log::debug("civetweb", {{"msg", text}});
-  return 1;  // handled: civetweb prints nothing itself
-}
-
-// civetweb's ssl_protocol_version: the lowest version accepted (2 = TLS 1.0 ... 5 = TLS 1.3).
-const char* civet_protocol_version(TlsVersion min) {
-  switch (min) {
-    case TlsVersion::kTls10:
-      return "2";
-    case TlsVersion::kTls11:
-      return "3";
-    case TlsVersion::kTls12:
-      return "4";
-    case TlsVersion::kTls13:
-      return "5";
-  }
-  return "4";
-}
-
-std::string read_secret_file(const std::string& path) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-  if (!file) throw SystemError("cannot read " + path, errno);
-  std::string text;
-  char buffer[4096];
-  for (std::size_t n = 0; (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0;)
-    text.append(buffer, n);
-  const bool failed = std::ferror(file.get());
-  ::explicit_bzero(buffer, sizeof buffer);
-  if (failed) throw SystemError("cannot read " + path, errno);
-  return text;
-}
-
-// civetweb wants the key and the certificate (chain) in one PEM file. They go into an anonymous
-// memory file that civetweb opens as /proc/self/fd/N, so the key is never copied to a disk or
-// left behind, and is gone when the descriptor closes.
-UniqueFd key_and_certificate_memfd(const TlsServerConfig& tls) {
-  std::string pem = read_secret_file(tls.key_file);
-  pem += '\n';
-  pem += read_secret_file(tls.cert_file);
-  UniqueFd fd(::memfd_create("sle-tls-key-and-cert", MFD_CLOEXEC));
-  const bool written =
-      fd && ::write(fd.get(), pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
-  const int err = errno;
-  ::explicit_bzero(pem.data(), pem.size());
-  if (!written) throw SystemError("cannot pass the TLS key to civetweb: memfd", err);
-  return fd;
+  return false;
 }
 
 }  // namespace
 
-struct HttpServer::Site {
-  Site(const WebConfig& web, const std::string& telemetry_path,
-       std::shared_ptr<prometheus::Collectable> collector, std::function<bool()> is_ready)
-      : auth(web.basic_auth_users),
-        headers(header_lines(web.headers)),
-        metrics(std::move(collector), headers),
-        landing(telemetry_path, headers),
-        healthy({}, headers),
-        ready(std::move(is_ready), headers),
-        auth_handler(auth, headers) {}
-
-  BasicAuth auth;
-  const std::string headers;
-  MetricsHandler metrics;
-  LandingHandler landing;
-  ProbeHandler healthy;
-  ProbeHandler ready;
-  AuthHandler auth_handler;
-  CivetLog log;
-};
+UniqueFd listen_on(const ListenAddress& listen) {
+  const std::string what = "cannot listen on " + listen.str();
+  std::string host = listen.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (host.empty()) {
+    // Every address, IPv6 and IPv4 both.
+    auto* any = reinterpret_cast<sockaddr_in6*>(&address);
+    any->sin6_family = AF_INET6;
+    any->sin6_addr = in6addr_any;
+    any->sin6_port = htons(listen.port);
+    length = sizeof *any;
+  } else {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* found = nullptr;
+    const std::string port = std::to_string(listen.port);
+    if (const int err = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); err != 0)
+      throw SystemError(what + ": " + ::gai_strerror(err));
+    std::memcpy(&address, found->ai_addr, found->ai_addrlen);
+    length = found->ai_addrlen;
+    ::freeaddrinfo(found);
+  }
+  UniqueFd fd(::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) throw SystemError(what, errno);
+  const int on = 1, off = 0;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (host.empty()) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0 ||
+      ::listen(fd.get(), 1024) != 0)
+    throw SystemError(what, errno);
+  return fd;
+}
 
 std::string tls_unavailable_reason() {
-  if (!mg_check_feature(MG_FEATURES_TLS)) return "civetweb was built without TLS support";
-  struct DlClose {
-    void operator()(void* handle) const { ::dlclose(handle); }
-  };
-  // The names civetweb opens, and the function it needs that OpenSSL 3 no longer exports.
-  for (const char* library : {"libcrypto.so", "libssl.so"}) {
-    const std::unique_ptr<void, DlClose> handle(::dlopen(library, RTLD_LAZY));
-    if (!handle)
-      return std::string("civetweb loads OpenSSL as ") + library +
-             ", which can't be opened (it comes with libssl-dev): " + ::dlerror();
-    if (std::strcmp(library, "libssl.so") == 0 &&
-        !::dlsym(handle.get(), "SSL_get_peer_certificate"))
-      return "this civetweb was built for OpenSSL 1.1 and needs SSL_get_peer_certificate, which "
-             "the installed OpenSSL (3.x) no longer exports: it would crash on the first TLS "
-             "connection. Put a TLS-terminating proxy in front of the exporter, or remove "
-             "cert_file and key_file to serve plain HTTP";
-  }
+  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+    return "libmicrohttpd was built without TLS";
+  if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES)
+    return "libmicrohttpd was built without certificate callbacks";
   return "";
 }
 
-HttpServer::HttpServer(const ListenAddress& listen_address, const std::string& telemetry_path,
-                       std::shared_ptr<prometheus::Collectable> collector, const WebConfig& web,
-                       std::function<bool()> ready)
-    : site_(std::make_unique<Site>(web, telemetry_path, std::move(collector), std::move(ready))) {
-  std::vector<std::string> options;
-  const auto set = [&options](std::string name, std::string value) {
-    options.push_back(std::move(name));
-    options.push_back(std::move(value));
-  };
-  // civetweb's syntax: "10142" for every address, else "127.0.0.1:10142" or "[::1]:10142".
-  const std::string port = std::to_string(listen_address.port);
-  set("listening_ports",
-      (listen_address.host.empty() ? port : listen_address.str()) + (web.tls ? "s" : ""));
-  set("num_threads", "4");
-  set("request_timeout_ms", "10000");
-  UniqueFd pem;  // open until civetweb has read it, in the CivetServer constructor
-  std::string pem_path;
-  if (web.tls) {
-    pem = key_and_certificate_memfd(*web.tls);
-    pem_path = "/proc/self/fd/" + std::to_string(pem.get());
-    set("ssl_certificate", pem_path);
-    set("ssl_protocol_version", civet_protocol_version(web.tls->min_version));
-    // Only the configured CA may vouch for clients, never the system's trust store.
-    set("ssl_default_verify_paths", "no");
-    if (web.tls->client_auth != ClientAuth::kNone) {
-      set("ssl_verify_peer",
-          web.tls->client_auth == ClientAuth::kRequireAndVerify ? "yes" : "optional");
-      set("ssl_ca_file", web.tls->client_ca_file);
+struct HttpServer::Impl {
+  Impl(const std::string& path, Body b, const WebConfig& web, std::function<bool()> is_ready)
+      : telemetry_path(path),
+        body(std::move(b)),
+        ready(std::move(is_ready)),
+        headers(web.headers),
+        auth(web.basic_auth_users) {}
+
+  // Adds the configured headers and queues the response; takes it over.
+  MHD_Result send(MHD_Connection* conn, unsigned status, MHD_Response* response,
+                  const char* content_type) const {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    for (const auto& [name, value] : headers)
+      MHD_add_response_header(response, name.c_str(), value.c_str());
+    const MHD_Result result = MHD_queue_response(conn, status, response);
+    MHD_destroy_response(response);
+    return result;
+  }
+
+  MHD_Result send_text(MHD_Connection* conn, unsigned status, const std::string& text,
+                       const char* content_type = "text/plain; charset=utf-8") const {
+    MHD_Response* response = MHD_create_response_from_buffer(
+        text.size(), const_cast<char*>(text.data()), MHD_RESPMEM_MUST_COPY);
+    return send(conn, status, response, content_type);
+  }
+
+  MHD_Result metrics(MHD_Connection* conn) const {
+    std::shared_ptr<const Exposition> exposition = body();
+    if (!exposition) return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no read yet\n");
+    const bool gzip =
+        accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
+    // The response reads from the body, which lives until the response is done with it.
+    auto* held = new std::shared_ptr<const Exposition>(std::move(exposition));
+    const auto release = [](void* h) { delete static_cast<std::shared_ptr<const Exposition>*>(h); };
+    MHD_Response* response = nullptr;
+    if (gzip) {
+      const std::string& bytes = (*held)->gzip();
+      response = MHD_create_response_from_buffer_with_free_callback_cls(
+          bytes.size(), const_cast<char*>(bytes.data()), release, held);
+    } else {
+      // Plain: the body's parts one after the other, without a copy of either.
+      const auto read = [](void* h, std::uint64_t pos, char* buf, std::size_t max) -> ssize_t {
+        const auto& page = **static_cast<std::shared_ptr<const Exposition>*>(h);
+        std::size_t done = 0;
+        std::uint64_t at = pos;
+        for (const std::string_view part : page.parts()) {
+          if (at >= part.size()) {
+            at -= part.size();
+            continue;
+          }
+          const std::size_t n = std::min<std::size_t>(max - done, part.size() - at);
+          std::memcpy(buf + done, part.data() + at, n);
+          done += n;
+          at = 0;
+          if (done == max) break;
+        }
+        return done == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(done);
+      };
+      response = MHD_create_response_from_callback((*held)->size(), 64 * 1024, read, held, release);
     }
+    if (!response) {
+      release(held);
+      return MHD_NO;
+    }
+    if (gzip) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    return send(conn, MHD_HTTP_OK, response, "text/plain; version=0.0.4; charset=utf-8");
   }
-  CivetCallbacks callbacks;
-  callbacks.log_message = log_civetweb;
-  try {
-    server_ = std::make_unique<CivetServer>(options, &callbacks, &site_->log);
-  } catch (const CivetException& e) {
-    const std::lock_guard lock(site_->log.mutex);
-    std::string why = site_->log.startup_errors.empty() ? e.what() : site_->log.startup_errors;
-    // civetweb names the memory file; the user knows the files it was made from.
-    if (web.tls)
-      for (auto at = why.find(pem_path); at != std::string::npos; at = why.find(pem_path, at))
-        why.replace(at, pem_path.size(), web.tls->key_file + " + " + web.tls->cert_file);
-    throw SystemError("cannot listen on " + listen_address.str() + ": " + why);
+
+  MHD_Result handle(MHD_Connection* conn, std::string_view url, std::string_view method) {
+    const bool probe = url == "/healthz" || url == "/readyz";
+    if (auth.enabled() && !probe &&
+        !auth.allows(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"))) {
+      MHD_Response* response = MHD_create_response_from_buffer(
+          17, const_cast<char*>("401 Unauthorized\n"), MHD_RESPMEM_PERSISTENT);
+      MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                              (std::string("Basic realm=\"") + kRealm + "\"").c_str());
+      return send(conn, MHD_HTTP_UNAUTHORIZED, response, "text/plain; charset=utf-8");
+    }
+    if (method != "GET" && method != "HEAD") {
+      MHD_Response* response = MHD_create_response_from_buffer(
+          23, const_cast<char*>("405 Method Not Allowed\n"), MHD_RESPMEM_PERSISTENT);
+      MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+      return send(conn, MHD_HTTP_METHOD_NOT_ALLOWED, response, "text/plain; charset=utf-8");
+    }
+    if (url == telemetry_path) return metrics(conn);
+    if (url == "/healthz") return send_text(conn, MHD_HTTP_OK, "ok\n");
+    if (url == "/readyz") {
+      const bool ok = !ready || ready();
+      return send_text(conn, ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+                       ok ? "ok\n" : "not ready\n");
+    }
+    if (url == "/")
+      return send_text(conn, MHD_HTTP_OK,
+                       "<!DOCTYPE html>\n<html><head><title>socket-lsm-exporter</title></head>"
+                       "<body>\n<h1>socket-lsm-exporter</h1>\n<p>Counts the Linux kernel's socket "
+                       "security hooks (create, bind, connect, listen, accept, setsockopt) with "
+                       "eBPF.</p>\n<p><a href=\"" +
+                           telemetry_path +
+                           "\">Metrics</a></p>\n<p>Version " SLE_VERSION " (" SLE_REVISION
+                           ")</p>\n</body></html>\n",
+                       "text/html; charset=utf-8");
+    return send_text(conn, MHD_HTTP_NOT_FOUND, "404 page not found\n");
   }
+
+  const std::string telemetry_path;
+  const Body body;
+  const std::function<bool()> ready;
+  const std::vector<std::pair<std::string, std::string>> headers;
+  BasicAuth auth;
+  std::unique_ptr<TlsCredentials> tls;
+  std::string priorities;
+  MHD_Daemon* daemon = nullptr;
+  UniqueFd listener;
+
+  std::mutex log_mutex;
+  std::string startup_errors;  // what libmicrohttpd said while starting
+  bool starting = true;
+};
+
+namespace {
+
+MHD_Result on_request(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                      const char*, const char*, std::size_t* upload_data_size, void** request) {
+  // First call: the headers are in. Answering only once the request has been read through
+  // (whatever body comes is dropped) lets the connection be kept alive for the next one.
+  static char seen;
+  if (!*request) {
+    *request = &seen;
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
+  return static_cast<HttpServer::Impl*>(cls)->handle(conn, url ? url : "", method ? method : "");
+}
+
+void on_log(void* cls, const char* format, va_list args) {
+  auto* impl = static_cast<HttpServer::Impl*>(cls);
+  char buf[512];
+  std::vsnprintf(buf, sizeof buf, format, args);
+  std::string text = buf;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   {
-    const std::lock_guard lock(site_->log.mutex);
-    site_->log.starting = false;
+    const std::lock_guard lock(impl->log_mutex);
+    if (impl->starting) impl->startup_errors += (impl->startup_errors.empty() ? "" : "; ") + text;
   }
-  // The auth handler goes first: no request may reach the metrics before it is in place.
-  if (site_->auth.enabled()) server_->addAuthHandler("/", site_->auth_handler);
-  server_->addHandler(telemetry_path, site_->metrics);
-  server_->addHandler("/healthz$", site_->healthy);
-  server_->addHandler("/readyz$", site_->ready);
-  server_->addHandler("/", site_->landing);
+  // Once serving, these are per-connection troubles (a plain request on the TLS port, a client
+  // certificate that does not verify, a client over its limits): for debugging only.
+  log::debug("libmicrohttpd", {{"msg", text}});
+}
+
+}  // namespace
+
+HttpServer::HttpServer(UniqueFd listener, const std::string& telemetry_path, Body body,
+                       const WebConfig& web, std::function<bool()> ready)
+    : impl_(std::make_unique<Impl>(telemetry_path, std::move(body), web, std::move(ready))) {
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+  std::vector<MHD_OptionItem> options = {
+      {MHD_OPTION_LISTEN_SOCKET, listener.get(), nullptr},
+      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_log), impl_.get()},
+      {MHD_OPTION_THREAD_POOL_SIZE, kThreads, nullptr},
+      {MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, nullptr},
+      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, kMaxConnectionsPerAddress, nullptr},
+      {MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutSeconds, nullptr},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, kMaxRequestBytes, nullptr},
+      {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, nullptr},
+      {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
+  };
+  if (web.tls) {
+    if (g_tls.load()) throw SystemError("this process serves TLS on another socket already");
+    impl_->tls = std::make_unique<TlsCredentials>(*web.tls);
+    impl_->priorities = impl_->tls->priorities();
+    flags |= MHD_USE_TLS;
+    options.push_back(
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, reinterpret_cast<void*>(&select_certificate)});
+    options.push_back(
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, const_cast<char*>(impl_->priorities.c_str())});
+    if (!impl_->tls->client_ca_pem().empty())
+      options.push_back(
+          {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(impl_->tls->client_ca_pem().c_str())});
+    g_tls = impl_->tls.get();
+  }
+  options.push_back({MHD_OPTION_END, 0, nullptr});
+  impl_->daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, impl_.get(),
+                                   MHD_OPTION_ARRAY, options.data(), MHD_OPTION_END);
+  {
+    const std::lock_guard lock(impl_->log_mutex);
+    impl_->starting = false;
+  }
+  if (!impl_->daemon) {
+    if (web.tls) g_tls = nullptr;
+    (void)listener.release();  // whether libmicrohttpd closed it is not said: never twice
+    const std::lock_guard lock(impl_->log_mutex);
+    throw SystemError("cannot serve HTTP: " + (impl_->startup_errors.empty()
+                                                   ? std::string("libmicrohttpd refused")
+                                                   : impl_->startup_errors));
+  }
+  impl_->listener = std::move(listener);  // libmicrohttpd closes it when it stops
   log::info("Web security", {{"tls", web.tls ? "on" : "off"},
                              {"basic_auth_users", std::to_string(web.basic_auth_users.size())},
                              {"extra_headers", std::to_string(web.headers.size())}});
 }
 
 HttpServer::~HttpServer() {
-  if (server_) server_->close();
+  if (impl_ && impl_->daemon) MHD_stop_daemon(impl_->daemon);
+  // libmicrohttpd closed the listening socket when it stopped: do not close it a second time.
+  if (impl_) (void)impl_->listener.release();
+  if (impl_ && impl_->tls) g_tls = nullptr;
 }
 
 }  // namespace sle

@@ -1,44 +1,56 @@
-// The HTTP side: metrics on the telemetry path, /healthz and /readyz for probes, a landing page
-// on /, 404 elsewhere; with a web config (--web.config.file), TLS, basic auth on every path and
-// extra response headers.
+// The HTTP side (README, "Serving /metrics" and "Security"): the latest read's body on the
+// telemetry path (gzip when the client takes it), /healthz and /readyz for probes, a landing page
+// on /, 404 elsewhere; with a web config, TLS, basic auth on every path but the probes, and extra
+// response headers.
+//
+// libmicrohttpd serves it with epoll on a small pool of threads: a connection is a state in an
+// event loop, not a thread of its own, so slow or idle clients cost a socket each rather than a
+// worker, and one address can hold only so many (kMaxConnectionsPerAddress). civetweb, which
+// runs a thread per connection, was measured to let 4 half-sent requests hold a scrape for 10 s.
 #pragma once
-
-#include <prometheus/collectable.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "common/unique_fd.h"
 #include "config/config.h"
 #include "config/web_config.h"
-
-class CivetServer;
+#include "metrics/exposition.h"
 
 namespace sle {
 
-// Why this process can't serve TLS, or "" when it can (the TlsSupport of
-// load_web_config_file). civetweb (without NO_SSL_DL) dlopens OpenSSL as "libssl.so" and
-// "libcrypto.so" and looks its functions up by name; Debian bookworm's civetweb 1.15 was built
-// against the OpenSSL 1.1 API and asks for SSL_get_peer_certificate, which OpenSSL 3 only has as
-// a macro: civetweb then calls a null pointer on the first TLS connection. This makes the same
-// lookups.
+// What the server accepts (README, "Security"). Above them a client gets a 4xx or is closed.
+inline constexpr unsigned kMaxConnections = 1024;           // in all
+inline constexpr unsigned kMaxConnectionsPerAddress = 128;  // 64 concurrent scrapers fit easily
+inline constexpr unsigned kIdleTimeoutSeconds = 10;         // a connection idle this long closes
+inline constexpr std::size_t kMaxRequestBytes = 16 * 1024;  // request line and headers
+
+// Why TLS cannot be served here, or "" when it can (the TlsSupport of load_web_config_file).
 std::string tls_unavailable_reason();
+
+// A socket listening on the address, bound now: before the exporter drops its capabilities, so a
+// port below 1024 can be had too. Throws SystemError ("cannot listen on ...: Address already in
+// use").
+UniqueFd listen_on(const ListenAddress& address);
 
 class HttpServer {
  public:
-  // Starts serving at once; throws SystemError when the address can't be bound or TLS can't be
-  // set up (civetweb's own message included). `ready` answers /readyz (200 or 503).
-  HttpServer(const ListenAddress& listen_address, const std::string& telemetry_path,
-             std::shared_ptr<prometheus::Collectable> collector, const WebConfig& web_config,
-             std::function<bool()> ready);
+  // The body of /metrics: the latest read's (null before the first read: 503).
+  using Body = std::function<std::shared_ptr<const Exposition>()>;
+
+  // Starts serving on the listening socket at once; throws SystemError when TLS can't be set up.
+  // `ready` answers /readyz (200 or 503).
+  HttpServer(UniqueFd listener, const std::string& telemetry_path, Body body,
+             const WebConfig& web_config, std::function<bool()> ready);
   ~HttpServer();  // stops serving, waits for requests in flight
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  struct Impl;
+
  private:
-  struct Site;
-  std::unique_ptr<Site> site_;
-  std::unique_ptr<CivetServer> server_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace sle

@@ -95,11 +95,6 @@ PROMETHEUS_METRICS = {"up": set()}  # made by Prometheus for every target: no la
 # Metrics of other exporters that the rules join with: kube-state-metrics' kube_pod_info
 # (deploy/prometheus/workload.yaml), with the labels used.
 FOREIGN_METRICS = {"kube_pod_info": {"uid", "namespace", "pod", "node"}}
-# The workload labels of DESIGN's contract (from the runtimes' OCI annotations), which
-# deploy/prometheus/workload.yaml and the workload dashboard use; allowed on the hook counters
-# until the README's Metrics table lists them.
-WORKLOAD_LABELS = {"pod", "namespace", "container"}
-
 # --- the contract: README.md, section "Metrics", first table -----------------------------
 def contract(readme_path):
     text = open(readme_path, encoding="utf-8").read()
@@ -137,9 +132,6 @@ def contract(readme_path):
     return metrics
 
 METRICS = contract(readme)
-for _name, _labels in METRICS.items():
-    if "pod_uid" in _labels:
-        _labels |= WORKLOAD_LABELS
 METRICS.update(PROMETHEUS_METRICS)
 METRICS.update(FOREIGN_METRICS)
 ALL_LABELS = set().union(*METRICS.values()) | TARGET_LABELS

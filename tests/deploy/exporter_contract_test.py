@@ -25,13 +25,18 @@ def main():
     os.makedirs(logdir, exist_ok=True)
     check = sle.Checks("deploy.exporter_contract")
 
+    sle.require_root()
     for cfg in ("deploy/kubernetes/base/config.yaml", "config/socket-lsm-exporter.yaml"):
-        r = subprocess.run([binary, f"--config.file={os.path.join(sle.ROOT, cfg)}", "--config.check"],
+        # bpf.pin_path must be on a bpf filesystem, as /sys/fs/bpf is on a node (the DaemonSet
+        # mounts the host's): checked in a mount namespace of its own where it is one, whatever
+        # this machine has mounted there.
+        r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            'mount -t bpf bpf /sys/fs/bpf && exec "$0" "$@"', binary,
+                            f"--config.file={os.path.join(sle.ROOT, cfg)}", "--config.check"],
                            capture_output=True, text=True)
         check(f"{cfg} passes --config.check", r.returncode == 0,
               f"exit {r.returncode}: {(r.stdout + r.stderr).strip()}")
 
-    sle.require_root()
     with open(os.path.join(sle.ROOT, "deploy/kubernetes/base/daemonset.yaml")) as fh:
         c = yaml.safe_load(fh)["spec"]["template"]["spec"]["containers"][0]
     probes = {k: c[k]["httpGet"]["path"] for k in ("startupProbe", "livenessProbe", "readinessProbe") if k in c}

@@ -29,7 +29,7 @@ TEST(Cli, BadConfigExitsTwoNamingFileLineAndKey) {
   EXPECT_EQ(r.text, "socket_lsm_exporter: " + file +
                         ":3:22: hooks.bind.labels[1]: unknown label \"peer\" for hook bind "
                         "(supported: family, type, protocol, port, cgroup, pod_uid, "
-                        "container_id)\n");
+                        "container_id, pod, namespace, container)\n");
 }
 
 TEST(Cli, NotYamlExitsTwo) {
@@ -51,6 +51,26 @@ TEST(Cli, UnknownBackendFlagExitsTwo) {
   const CommandOutput r = run("--bpf.backend=ebpf");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.text.find("--bpf.backend"), std::string::npos) << r.text;
+}
+
+TEST(Cli, BadLifecycleSettingsExitTwoNamingFileLineAndKey) {
+  const std::string file = write_temp_file("cgroups:\n  expire_after: -5s\n", ".yaml");
+  CommandOutput r = run("--config.file=" + file);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.text, "socket_lsm_exporter: " + file +
+                        ":2:17: cgroups.expire_after: invalid duration \"-5s\" (examples: 0, "
+                        "500ms, 5s, 1m)\n");
+  const std::string pins = write_temp_file("bpf:\n  pin_path: /proc/sle\n", ".yaml");
+  r = run("--config.file=" + pins);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.text, "socket_lsm_exporter: " + pins +
+                        ":2:13: bpf.pin_path: \"/proc/sle\" is not on a bpf filesystem (/proc is "
+                        "not; mount one with: mount -t bpf bpf /sys/fs/bpf)\n");
+  r = run("--bpf.pin-path=/proc/sle");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.text,
+            "socket_lsm_exporter: --bpf.pin-path: \"/proc/sle\" is not on a bpf filesystem "
+            "(/proc is not; mount one with: mount -t bpf bpf /sys/fs/bpf)\n");
 }
 
 TEST(Cli, VersionNamesVersionAndLibbpf) {

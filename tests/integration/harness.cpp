@@ -133,56 +133,6 @@ std::string ExporterProcess::log() const {
   return ss.str();
 }
 
-TestCgroup::TestCgroup() {
-  const auto mount = find_mount(read_mountinfo(), "cgroup2");
-  if (!mount) throw std::runtime_error("no cgroup2 mount in /proc/self/mountinfo");
-  path_ = "/sle-test-" + std::to_string(::getpid());
-  dir_ = *mount + path_;
-  if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
-    throw std::runtime_error("mkdir " + dir_ + ": " + std::strerror(errno));
-}
-
-TestCgroup::~TestCgroup() { ::rmdir(dir_.c_str()); }
-
-std::string TestCgroup::run(const std::function<std::string()>& fn) const {
-  // Opened before fork(): the child joins by writing "0" (the writing process itself) to it.
-  const std::string procs_path = dir_ + "/cgroup.procs";
-  const int procs = ::open(procs_path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (procs < 0) return "cannot open " + procs_path + ": " + std::strerror(errno);
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) {
-    ::close(procs);
-    return "pipe failed";
-  }
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(pipefd[0]);
-    std::string msg;
-    if (::write(procs, "0", 1) != 1)
-      msg = "cannot join " + dir_ + ": " + std::strerror(errno);
-    else
-      msg = fn();
-    ::write(pipefd[1], msg.data(), msg.size());
-    ::_exit(0);
-  }
-  ::close(procs);
-  ::close(pipefd[1]);
-  if (pid < 0) {
-    ::close(pipefd[0]);
-    return "fork failed";
-  }
-  std::string msg;
-  char buf[512];
-  for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) > 0;)
-    msg.append(buf, static_cast<std::size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    msg += " (child status " + std::to_string(status) + ")";
-  return msg;
-}
-
 std::vector<LoadedProgram> loaded_programs() {
   std::vector<LoadedProgram> programs;
   for (__u32 id = 0; bpf_prog_get_next_id(id, &id) == 0;) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "test_cgroup.h"
+
 namespace sle::test {
 
 // The exporter binary: $SLE_EXPORTER, else the one this build made.
@@ -43,23 +45,6 @@ class ExporterProcess {
 
 // Writes `text` to a new temporary file and returns its path.
 std::string write_temp_file(const std::string& text, const std::string& suffix);
-
-// A fresh cgroup v2 directory under the cgroup2 mount (found in /proc/self/mountinfo).
-class TestCgroup {
- public:
-  TestCgroup();
-  ~TestCgroup();  // rmdir
-  TestCgroup(const TestCgroup&) = delete;
-  TestCgroup& operator=(const TestCgroup&) = delete;
-
-  const std::string& path() const { return path_; }  // relative to the mount, e.g. /sle-test-42
-  // Forks a child, moves it into the cgroup, runs fn there; returns fn's message ("" = ok).
-  std::string run(const std::function<std::string()>& fn) const;
-
- private:
-  std::string dir_;
-  std::string path_;
-};
 
 // Runs a shell command; its exit code (-1 if it did not exit) and its stdout and stderr.
 struct CommandOutput {

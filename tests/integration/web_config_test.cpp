@@ -1,7 +1,6 @@
 // --web.config.file with the real binary: basic auth on every request, a bad web config stopping
-// the exporter with a message naming file, line and key, and TLS (with client certificates): for
-// real where civetweb's OpenSSL binding is complete, else refused at startup. Needs root (BPF);
-// the TLS tests also need curl, openssl and a C compiler (see testdata/civetweb_openssl3_shim.c).
+// the exporter with a message naming file, line and key, and TLS for real with curl and openssl
+// s_client (versions, client certificates, rotation). Needs root (BPF), curl and openssl.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -195,64 +195,19 @@ class Pki {
   const TempDir& dir_;
 };
 
-// Builds testdata/civetweb_openssl3_shim.c; returns the LD_PRELOAD entry, or "" with `why` set.
-std::string build_shim(const TempDir& dir, std::string& why) {
-  const std::string shim = dir.file("libssl.so");
-  const CommandOutput out =
-      run_command("cc -shared -fPIC -Wl,-soname,libssl.so -o " + shim + " " +
-                  (kTestData / "civetweb_openssl3_shim.c").string() + " -l:libssl.so.3");
-  if (out.code != 0) {
-    why = "cannot build the civetweb OpenSSL 3 shim: " + out.text;
-    return "";
-  }
-  return "LD_PRELOAD=" + shim;
-}
-
 class WebConfigTlsTest : public WebConfigTest {
  protected:
   void SetUp() override {
     WebConfigTest::SetUp();
     if (IsSkipped()) return;
-    for (const char* tool : {"curl", "openssl", "cc"})
+    for (const char* tool : {"curl", "openssl"})
       if (!have(tool)) GTEST_SKIP() << "SKIPPED: needs " << tool;
-  }
-
-  // What makes civetweb's TLS work in the exporter here: nothing, or the shim when this
-  // civetweb needs it.
-  std::vector<std::string> tls_env(const TempDir& dir) {
-    if (tls_unavailable_reason().empty()) return {};
-    std::string why;
-    const std::string preload = build_shim(dir, why);
-    if (preload.empty()) ADD_FAILURE() << why;
-    return {preload};
   }
 
   static std::function<bool()> answers_over_tls(const TempDir& dir, std::uint16_t port) {
     return [&dir, port] { return curl(dir, port, "/metrics", "-k").status != 0; };
   }
 };
-
-TEST_F(WebConfigTlsTest, WithoutACompleteOpenSslBindingTlsIsRefusedAtStartup) {
-  if (!tls_unavailable_reason().empty()) {
-    const std::uint16_t port = free_listen_port();
-    const TempDir dir;
-    const Pki pki(dir);
-    const std::string web =
-        dir.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: " +
-                                 pki.file("server.key") + "\n");
-    const std::string config = dir.write("config.yaml", exporter_config(port));
-    const CommandOutput out =
-        run_command(exporter_path() + " --config.file=" + config + " --web.config.file=" + web +
-                    " --bpf.backend=" + backend());
-    EXPECT_NE(out.code, 0) << out.text;
-    EXPECT_NE(out.text.find(web + ":2:3: tls_server_config: TLS is not available: "),
-              std::string::npos)
-        << out.text;
-    EXPECT_NE(out.text.find("SSL_get_peer_certificate"), std::string::npos) << out.text;
-  } else {
-    GTEST_SKIP() << "TLS works with this civetweb and OpenSSL";
-  }
-}
 
 TEST_F(WebConfigTlsTest, ServesTlsWithBasicAuth) {
   const std::uint16_t port = free_listen_port();
@@ -266,7 +221,7 @@ TEST_F(WebConfigTlsTest, ServesTlsWithBasicAuth) {
   const std::string config = dir.write("config.yaml", exporter_config(port));
   ExporterProcess exporter(
       port, {"--config.file=" + config, "--web.config.file=" + web, "--bpf.backend=" + backend()},
-      answers_over_tls(dir, port), tls_env(dir));
+      answers_over_tls(dir, port));
 
   const std::string ca = "--cacert " + pki.file("server.crt");
   const std::string alice = std::string(" -u 'alice:") + kAlicePassword + "'";
@@ -304,7 +259,7 @@ TEST_F(WebConfigTlsTest, RequiresClientCertificatesSignedByTheClientCa) {
   };
   ExporterProcess exporter(
       port, {"--config.file=" + config, "--web.config.file=" + web, "--bpf.backend=" + backend()},
-      with_client_cert, tls_env(dir));
+      with_client_cert);
 
   const std::string ca = "--cacert " + pki.file("server.crt");
   const CurlResult ok =
@@ -336,21 +291,118 @@ TEST_F(WebConfigTlsTest, KeyNotMatchingTheCertificateStopsTheExporter) {
   const std::string web = dir.write(
       "web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: stranger.key\n");
   const std::string config = dir.write("config.yaml", exporter_config(port));
-  std::string env;
-  for (const auto& e : tls_env(dir)) env += e + " ";
   const CommandOutput out =
-      run_command(env + exporter_path() + " --config.file=" + config + " --web.config.file=" + web +
-                  " --bpf.backend=" + backend());
+      run_command("timeout 120 " + exporter_path() + " --config.file=" + config +
+                  " --web.config.file=" + web + " --bpf.backend=" + backend());
   EXPECT_EQ(out.code, 1) << out.text;
-  // civetweb's own words (they vary with the key types), the files named instead of the memfd.
   EXPECT_NE(
-      out.text.find("cannot listen on 127.0.0.1:" + std::to_string(port) + ": ssl_use_pem_file: "),
+      out.text.find("level=error msg=\"Cannot start\" err=\"the key " + pki.file("stranger.key") +
+                    " does not match the certificate " + pki.file("server.crt") + ": "),
       std::string::npos)
       << out.text;
-  EXPECT_NE(out.text.find(pki.file("stranger.key") + " + " + pki.file("server.crt")),
-            std::string::npos)
-      << out.text;
-  EXPECT_NE(out.text.find("mismatch"), std::string::npos) << out.text;
+}
+
+// openssl s_client's handshake with the exporter: the protocol it settled on, or "" when refused.
+std::string handshake(std::uint16_t port, const std::string& options) {
+  const CommandOutput out =
+      run_command("echo | timeout 10 openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                  " " + options + " 2>&1");
+  // "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384", or "New, (NONE), ..." when refused.
+  const auto at = out.text.find("New, ");
+  if (out.code != 0 || at == std::string::npos) return "";
+  const std::string protocol = out.text.substr(at + 5, out.text.find(',', at + 5) - at - 5);
+  return protocol == "(NONE)" ? "" : protocol;
+}
+
+TEST_F(WebConfigTlsTest, OpensslHandshakesWithTls12And13AboveTheMinimum) {
+  const std::uint16_t port = free_listen_port();
+  const TempDir dir;
+  const Pki pki(dir);
+  const std::string web =
+      dir.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  const std::string config = dir.write("config.yaml", exporter_config(port));
+  {
+    ExporterProcess exporter(
+        port, {"--config.file=" + config, "--web.config.file=" + web, "--bpf.backend=" + backend()},
+        answers_over_tls(dir, port));
+    EXPECT_EQ(handshake(port, "-tls1_2"), "TLSv1.2");
+    EXPECT_EQ(handshake(port, "-tls1_3"), "TLSv1.3");
+    EXPECT_EQ(handshake(port, "-tls1_1 -cipher DEFAULT@SECLEVEL=0"), "");
+    EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+  }
+  dir.write("web.yml",
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+            "  min_version: TLS13\n");
+  ExporterProcess exporter(
+      port, {"--config.file=" + config, "--web.config.file=" + web, "--bpf.backend=" + backend()},
+      answers_over_tls(dir, port));
+  EXPECT_EQ(handshake(port, "-tls1_3"), "TLSv1.3");
+  EXPECT_EQ(handshake(port, "-tls1_2"), "");
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(WebConfigTlsTest, ClientCertificatesVerifiedIfGiven) {
+  const std::uint16_t port = free_listen_port();
+  const TempDir dir;
+  const Pki pki(dir);
+  const std::string web =
+      dir.write("web.yml",
+                "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ca.crt\n");
+  const std::string config = dir.write("config.yaml", exporter_config(port));
+  ExporterProcess exporter(
+      port, {"--config.file=" + config, "--web.config.file=" + web, "--bpf.backend=" + backend()},
+      answers_over_tls(dir, port));
+  const std::string ca = "--cacert " + pki.file("server.crt");
+  EXPECT_EQ(curl(dir, port, "/metrics", ca).status, 200);  // none given: fine
+  EXPECT_EQ(curl(dir, port, "/metrics",
+                 ca + " --cert " + pki.file("client.crt") + " --key " + pki.file("client.key"))
+                .status,
+            200);
+  const CurlResult stranger =
+      curl(dir, port, "/metrics",
+           ca + " --cert " + pki.file("stranger.crt") + " --key " + pki.file("stranger.key"));
+  EXPECT_NE(stranger.exit_code, 0);
+  EXPECT_EQ(stranger.status, 0);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+// The subject of the certificate the exporter serves now.
+std::string served_subject(std::uint16_t port) {
+  const CommandOutput out =
+      run_command("echo | timeout 10 openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                  " 2>/dev/null | openssl x509 -noout -subject");
+  return out.code == 0 ? out.text.substr(0, out.text.find('\n')) : "";
+}
+
+TEST_F(WebConfigTlsTest, ARotatedCertificateIsServedWithoutARestart) {
+  const std::uint16_t port = free_listen_port();
+  const TempDir dir;
+  const Pki pki(dir);
+  const std::string web =
+      dir.write("web.yml", "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+  const std::string config = dir.write("config.yaml", exporter_config(port));
+  ExporterProcess exporter(
+      port, {"--config.file=" + config, "--web.config.file=" + web, "--bpf.backend=" + backend()},
+      answers_over_tls(dir, port));
+  EXPECT_EQ(served_subject(port), "subject=CN = localhost");
+  // A new key and certificate written over the old ones, as cert-manager or certbot do.
+  ASSERT_EQ(run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                        "-nodes -days 1 -keyout " +
+                        dir.file("new.key") + " -out " + dir.file("new.crt") +
+                        " -subj /CN=rotated -addext subjectAltName=IP:127.0.0.1")
+                .code,
+            0);
+  std::filesystem::rename(dir.file("new.key"), dir.file("server.key"));
+  std::filesystem::rename(dir.file("new.crt"), dir.file("server.crt"));
+  std::string subject;
+  for (int i = 0; i < 30 && subject != "subject=CN = rotated"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    subject = served_subject(port);
+  }
+  EXPECT_EQ(subject, "subject=CN = rotated");
+  EXPECT_EQ(curl(dir, port, "/metrics", "--cacert " + dir.file("server.crt")).status, 200);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
 }  // namespace

@@ -7,11 +7,11 @@ allowed() {
   case $1 in
     common) echo "common" ;;
     hooks) echo "common hooks" ;;
-    config) echo "common hooks config" ;;
+    config) echo "common hooks cgroups config" ;;
     cgroups) echo "common cgroups" ;;
-    loader) echo "common hooks config loader" ;;
+    loader) echo "common hooks config cgroups loader" ;;
     metrics) echo "common hooks config cgroups loader metrics" ;;
-    web) echo "common config web" ;;
+    web) echo "common config metrics web" ;;
     *) echo "" ;;
   esac
 }

@@ -3,8 +3,13 @@
 # /init of the VM suite's initramfs (tests/vm/build-initramfs.sh copies it in). Mounts what the
 # exporter and the integration test need, runs the integration test once per entry of the kernel
 # command line's sle.runs= and reports each on the serial console, then powers off.
-#   sle.runs=lsm,fentry,auto:lsm   an entry is a backend, or auto:X (auto, expecting X everywhere)
-#   sle.filter=GTEST_FILTER        default -*Promtool* (no promtool in the VM)
+#   sle.runs=lsm,fentry,auto:lsm   an entry is a backend, auto:X (auto, expecting X everywhere),
+#                                  or churn:X (the churn test alone, backend X)
+#   sle.filter=GTEST_FILTER        default: the tests whose outcome depends on the backend and the
+#                                  kernel (counting, restarts, capabilities, stopping); the web
+#                                  and config tests run on the host, promtool is not in the VM
+#   sle.churn_cgroups=N            the churn runs' cgroups, default 300 (the host's churn test makes
+#                                  10,000; under TCG a few hundred take a minute)
 #   sle.run_timeout=SECONDS        per run, default 600
 #   sle.features=task_btf          the kernel features the exporter must find (the integration
 #                                  test's $SLE_EXPECT_FEATURES), e.g. none, task_btf,rdonly_cast
@@ -53,14 +58,16 @@ param() {
   echo "$2"
 }
 runs=$(param sle.runs "")
-filter=$(param sle.filter "-*Promtool*")
+filter=$(param sle.filter "ExporterTest.*:RestartTest.*:ServingTest.EveryThreadRuns*:SigtermAndSigint/*-*Promtool*")
+churn_cgroups=$(param sle.churn_cgroups 300)
 run_timeout=$(param sle.run_timeout 600)
 features=$(param sle.features "")
 
 for entry in $(echo "$runs" | tr ',' ' '); do
   case $entry in
-    auto:*) backend=auto expect=${entry#auto:} ;;
-    *) backend=$entry expect= ;;
+    auto:*) backend=auto expect=${entry#auto:} tests=$filter ;;
+    churn:*) backend=${entry#churn:} expect= tests='ChurnTest.*' ;;
+    *) backend=$entry expect= tests=$filter ;;
   esac
   echo "SLE-VM-BEGIN run=$entry"
   start=$(date +%s)
@@ -70,7 +77,8 @@ for entry in $(echo "$runs" | tr ',' ' '); do
     export GTEST_COLOR=no # the console is a tty, the log is read as text
     if [ -n "$expect" ]; then export SLE_EXPECT_BACKEND="$expect"; else unset SLE_EXPECT_BACKEND; fi
     if [ -n "$features" ]; then export SLE_EXPECT_FEATURES="$features"; fi
-    cd /tmp && exec timeout "$run_timeout" integration_test --gtest_filter="$filter"
+    export SLE_CHURN_CGROUPS="$churn_cgroups" SLE_CHURN_EXPIRE_AFTER_SECONDS=30
+    cd /tmp && exec timeout "$run_timeout" integration_test --gtest_filter="$tests"
   )
   rc=$?
   end=$(date +%s)

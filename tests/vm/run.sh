@@ -3,7 +3,8 @@
 # once per backend, because the development machines' kernel only runs the tracepoint backend
 # (README, "Backends"). Three kernels, so that every fast path of the BPF programs is proven
 # together with its fallback (bpf/socket_read.bpf.h):
-#   6.1  (bookworm)            every test, each backend forced, auto with and without BPF LSM
+#   6.1  (bookworm)            the backend-dependent tests (init.sh), each backend forced, auto
+#                              with and without BPF LSM, the churn test under lsm and fentry
 #   5.10 (bullseye)            no bpf_get_current_task_btf, no bpf_rdonly_cast: every fallback
 #   6.12 (bookworm-backports)  bpf_rdonly_cast, but not yet its cast to void
 # On 5.10 and 6.12 the counting tests only (sle.filter), to keep the suite near 10 minutes.
@@ -95,7 +96,7 @@ echo "vm: accel=$accel"
 # features the exporter must find there (loader/kernel_features.h).
 counting='*CountsEveryHook*:*Overflow*:*BpfRunStats*'
 boots=(
-  "6.1-bpf-lsm|bookworm|lockdown,capability,landlock,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm||task_btf"
+  "6.1-bpf-lsm|bookworm|lockdown,capability,landlock,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm,churn:lsm,churn:fentry||task_btf"
   "6.1-no-bpf-lsm|bookworm|lockdown,capability,landlock,apparmor|auto:fentry||task_btf"
   "5.10-bpf-lsm|bullseye|lockdown,capability,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm|$counting|none"
   "6.12-bpf-lsm|bookworm-backports|lockdown,capability,landlock,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm|$counting|task_btf,rdonly_cast"

@@ -52,6 +52,9 @@ TEST(ConfigDefaults, Values) {
   EXPECT_EQ(c.log_format, log::Format::logfmt);
   ASSERT_EQ(c.exact_ports.size(), 1u);
   EXPECT_EQ(c.exact_ports[0], (PortRange{0, 1023}));
+  EXPECT_EQ(c.expire_after, milliseconds(120000));
+  EXPECT_EQ(c.cgroup_naming, CgroupNaming::automatic);
+  EXPECT_EQ(c.pin_path, "");
   for (std::size_t i = 0; i < kHookCount; ++i) {
     SCOPED_TRACE(kHooks[i].name);
     EXPECT_TRUE(c.hooks[i].enabled);
@@ -310,6 +313,17 @@ TEST(ConfigErrors, NotYaml) {
             "config.yaml:1:6: not valid YAML: the referenced anchor is not defined");
 }
 
+// Found by tests/fuzz/config_fuzzer.cpp: yaml-cpp 0.7's LoadAll looped forever on it (see
+// YamlFields.RootRejectsACommaOutsideAFlowCollectionInsteadOfLoopingForever).
+TEST(ConfigErrors, CommaOutsideAFlowCollection) {
+  EXPECT_EQ(error_of(",defaulte: *d\n  bind:\n    <<: *d\n    labels: !!seq [family]\n--,\n"),
+            "config.yaml:1:1: not valid YAML: unexpected \",\"");
+  EXPECT_EQ(error_of("read_interval: 5s\n,\n"),
+            "config.yaml:2:1: not valid YAML: end of map not found");
+  EXPECT_EQ(error_of("{read_interval: 5s},\n"),
+            "config.yaml:1:20: not valid YAML: unexpected \",\"");
+}
+
 TEST(ConfigErrors, TopLevelNotAMapping) {
   EXPECT_EQ(error_of("- read_interval\n"),
             "config.yaml:1:1: expected a mapping at the top level, got a list");
@@ -325,15 +339,16 @@ TEST(ConfigErrors, MoreThanOneDocument) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("log:\n  level: info\nread_intervall: 5s\n"),
             "config.yaml:3:1: read_intervall: unknown key \"read_intervall\" (valid keys: "
-            "read_interval, web, bpf, log, ports, hooks)");
+            "read_interval, web, bpf, log, ports, cgroups, hooks)");
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
   EXPECT_EQ(error_of("web:\n  listen_adress: \":1\"\n"),
             "config.yaml:2:3: web.listen_adress: unknown key \"listen_adress\" (valid keys: "
             "listen_address, telemetry_path, config_file)");
-  EXPECT_EQ(error_of("bpf:\n  mode: lsm\n"),
-            "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend, stats)");
+  EXPECT_EQ(
+      error_of("bpf:\n  mode: lsm\n"),
+      "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend, stats, pin_path)");
   EXPECT_EQ(error_of("log:\n  lvl: info\n"),
             "config.yaml:2:3: log.lvl: unknown key \"lvl\" (valid keys: level, format)");
   EXPECT_EQ(error_of("ports:\n  exact: []\n  fuzzy: []\n"),
@@ -473,17 +488,19 @@ TEST(ConfigErrors, LabelNotSupportedByHook) {
   EXPECT_EQ(error_of("log:\n  level: info\n\nhooks:\n  bind:\n    enabled: true\n"
                      "    labels: [family, type,\n      peer]\n"),
             "config.yaml:8:7: hooks.bind.labels[2]: unknown label \"peer\" for hook bind "
-            "(supported: family, type, protocol, port, cgroup, pod_uid, container_id)");
+            "(supported: family, type, protocol, port, cgroup, pod_uid, container_id, pod, "
+            "namespace, container)");
   EXPECT_EQ(error_of("hooks:\n  create:\n    labels: [port]\n"),
             "config.yaml:3:14: hooks.create.labels[0]: unknown label \"port\" for hook create "
-            "(supported: family, type, protocol, cgroup, pod_uid, container_id)");
+            "(supported: family, type, protocol, cgroup, pod_uid, container_id, pod, "
+            "namespace, container)");
 }
 
 TEST(ConfigErrors, UnknownLabel) {
   EXPECT_EQ(error_of("hooks:\n  setsockopt:\n    labels:\n      - level\n      - hostname\n"),
             "config.yaml:5:9: hooks.setsockopt.labels[1]: unknown label \"hostname\" for hook "
             "setsockopt (supported: family, type, protocol, level, optname, cgroup, pod_uid, "
-            "container_id)");
+            "container_id, pod, namespace, container)");
 }
 
 TEST(ConfigErrors, DuplicateLabel) {
@@ -554,6 +571,37 @@ TEST(ConfigErrors, BadListenAddress) {
 TEST(ConfigErrors, ErrorsInFlowStyle) {
   EXPECT_EQ(error_of("hooks: {bind: {max_entries: 0}}\n"),
             "config.yaml:1:29: hooks.bind.max_entries: 0 is out of range (1-1048576)");
+}
+
+TEST(ConfigValues, CgroupsSection) {
+  const Config c = parse_config("cgroups:\n  expire_after: 10m\n  naming: fanotify\n", "x.yaml");
+  EXPECT_EQ(c.expire_after, milliseconds(600000));
+  EXPECT_EQ(c.cgroup_naming, CgroupNaming::fanotify);
+}
+
+TEST(ConfigErrors, CgroupsSection) {
+  EXPECT_EQ(error_of("cgroups:\n  expire_after: 0\n"),
+            "config.yaml:2:17: cgroups.expire_after: must be longer than 0 (a dead cgroup's "
+            "series stay this long)");
+  EXPECT_EQ(error_of("cgroups:\n  expire_after: soon\n"),
+            "config.yaml:2:17: cgroups.expire_after: invalid duration \"soon\" (examples: 0, "
+            "500ms, 5s, 1m)");
+  EXPECT_EQ(error_of("cgroups:\n  naming: inotify\n"),
+            "config.yaml:2:11: cgroups.naming: unknown naming \"inotify\" (valid: auto, "
+            "tracepoint, fanotify, walk)");
+  EXPECT_EQ(error_of("cgroups:\n  grace: 1m\n"),
+            "config.yaml:2:3: cgroups.grace: unknown key \"grace\" (valid keys: expire_after, "
+            "naming, runtime_dirs)");
+}
+
+TEST(ConfigErrors, PinPathMustBeAbsoluteAndOnABpfFilesystem) {
+  EXPECT_EQ(error_of("bpf:\n  pin_path: sle\n"),
+            "config.yaml:2:13: bpf.pin_path: pin path \"sle\" must be absolute");
+  // /proc is no bpf filesystem, whatever this machine has mounted.
+  EXPECT_EQ(error_of("bpf:\n  pin_path: /proc/sle-pins\n"),
+            "config.yaml:2:13: bpf.pin_path: \"/proc/sle-pins\" is not on a bpf filesystem "
+            "(/proc is not; mount one with: mount -t bpf bpf /sys/fs/bpf)");
+  EXPECT_EQ(parse_config("bpf:\n  pin_path: \"\"\n", "x.yaml").pin_path, "");
 }
 
 }  // namespace

@@ -107,6 +107,12 @@ TEST(WebConfig, TlsSectionWithoutCertificateOrKeyLeavesTlsOff) {
   EXPECT_EQ(c.basic_auth_users.size(), 1u);
 }
 
+// Found by tests/fuzz/web_config_fuzzer.cpp: yaml-cpp 0.7's LoadAll looped forever on it (see
+// YamlFields.RootRejectsACommaOutsideAFlowCollectionInsteadOfLoopingForever).
+TEST(WebConfig, CommaOutsideAFlowCollectionIsNotYaml) {
+  EXPECT_EQ(error_of(",.\n-.-.\n"), "web.yml:1:1: not valid YAML: unexpected \",\"");
+}
+
 TEST(WebConfig, UnknownKeysAreErrors) {
   EXPECT_EQ(error_of("tls_config:\n  cert_file: a\n"),
             "web.yml:1:1: tls_config: unknown key \"tls_config\" (valid keys: tls_server_config, "
@@ -151,7 +157,7 @@ TEST(WebConfig, ClientCertificateSettings) {
   const std::string base = "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n";
   EXPECT_EQ(error_of(base + "  client_auth_type: RequireAnyClientCert\n"),
             "web.yml:4:21: tls_server_config.client_auth_type: RequireAnyClientCert is not "
-            "supported: civetweb verifies every client certificate it asks for (supported: "
+            "supported: the exporter verifies every client certificate it asks for (supported: "
             "NoClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert)");
   EXPECT_EQ(error_of(base + "  client_auth_type: RequireClientCert\n"),
             "web.yml:4:21: tls_server_config.client_auth_type: unknown client_auth_type "

@@ -66,6 +66,24 @@ TEST(YamlFields, RootIsAMappingOrNull) {
   EXPECT_EQ(root_error("a: [\n"), "f.yml:2:1: not valid YAML: end of sequence flow not found");
 }
 
+// yaml-cpp 0.7's LoadAll never returned on these, allocating until memory ran out: a ',' it cannot
+// place made it report an empty document at that token again and again. Found by
+// tests/fuzz/config_fuzzer.cpp and web_config_fuzzer.cpp (the first two inputs, as they found
+// them).
+TEST(YamlFields, RootRejectsACommaOutsideAFlowCollectionInsteadOfLoopingForever) {
+  const auto root_error = [](std::string_view text) {
+    return error_of([&] { (void)kNamed.root(text); });
+  };
+  EXPECT_EQ(root_error(",defaulte: *d\n  bind:\n    <<: *d\n    labels: !!seq [family]\n--,\n"),
+            "f.yml:1:1: not valid YAML: unexpected \",\"");
+  EXPECT_EQ(root_error(",.\n-.-.\n"), "f.yml:1:1: not valid YAML: unexpected \",\"");
+  EXPECT_EQ(root_error(",\n"), "f.yml:1:1: not valid YAML: unexpected \",\"");
+  EXPECT_EQ(root_error("[1, 2]\n,"), "f.yml:2:1: not valid YAML: unexpected \",\"");
+  EXPECT_EQ(root_error("{a: 1},"), "f.yml:1:7: not valid YAML: unexpected \",\"");
+  // Empty documents after the first are still fine.
+  EXPECT_TRUE(kNamed.root("a: 1\n---\n---\n...\n").node.IsMap());
+}
+
 TEST(YamlFields, EntriesReportTheFirstBadKey) {
   EXPECT_EQ(entries_error("a: 1\nb:\n"), "");
   EXPECT_EQ(entries_error("x: 1\na: 1\na: 2\n"),

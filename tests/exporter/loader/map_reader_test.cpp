@@ -64,16 +64,40 @@ TEST_F(MapReaderTest, EmptyMapReadsEmpty) {
   EXPECT_TRUE(read_counts_iterating(map_.get()).empty());
 }
 
-TEST_F(MapReaderTest, TotalsSumEveryCpu) {
+TEST_F(MapReaderTest, TotalsSumEveryCpuPerGeneration) {
   const UniqueFd totals(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_totals", sizeof(__u32),
-                                       sizeof(std::uint64_t), SLE_TOTAL_COUNT, nullptr));
+                                       sizeof(std::uint64_t), 2 * SLE_TOTAL_COUNT, nullptr));
   ASSERT_TRUE(totals);
   std::vector<std::uint64_t> per_cpu(ncpu_, 3);
-  const __u32 calls = SLE_TOTAL_CALLS;
-  ASSERT_EQ(bpf_map_update_elem(totals.get(), &calls, per_cpu.data(), BPF_ANY), 0);
-  const auto t = read_totals(totals.get());
-  EXPECT_EQ(t[SLE_TOTAL_CALLS], 3 * ncpu_);
-  EXPECT_EQ(t[SLE_TOTAL_OVERFLOW], 0u);
+  const __u32 calls_0 = SLE_TOTAL_CALLS;
+  ASSERT_EQ(bpf_map_update_elem(totals.get(), &calls_0, per_cpu.data(), BPF_ANY), 0);
+  std::fill(per_cpu.begin(), per_cpu.end(), 5);
+  const __u32 overflow_1 = SLE_TOTAL_COUNT + SLE_TOTAL_OVERFLOW;
+  ASSERT_EQ(bpf_map_update_elem(totals.get(), &overflow_1, per_cpu.data(), BPF_ANY), 0);
+  const auto t0 = read_totals(totals.get(), 0);
+  EXPECT_EQ(t0[SLE_TOTAL_CALLS], 3 * ncpu_);
+  EXPECT_EQ(t0[SLE_TOTAL_OVERFLOW], 0u);
+  const auto t1 = read_totals(totals.get(), 1);
+  EXPECT_EQ(t1[SLE_TOTAL_CALLS], 0u);
+  EXPECT_EQ(t1[SLE_TOTAL_OVERFLOW], 5 * ncpu_);
+}
+
+TEST_F(MapReaderTest, DeletesKeysInBatchesAndSkipsMissingOnes) {
+  for (std::uint16_t p = 1; p <= 100; ++p) put(p, 1);
+  std::vector<sle_key> gone;
+  for (std::uint16_t p = 1; p <= 100; p += 2) {
+    sle_key k{};
+    k.port = p;
+    k.port_class = SLE_PORT_EXACT;
+    gone.push_back(k);
+  }
+  sle_key absent{};
+  absent.port = 5000;
+  gone.insert(gone.begin() + 10, absent);  // not in the map: no error, the rest still goes
+  delete_counts(map_.get(), gone);
+  const auto left = by_port(read_counts(map_.get(), 512));
+  EXPECT_EQ(left.size(), 50u);
+  for (const auto& [port, count] : left) EXPECT_EQ(port % 2, 0) << port;
 }
 
 }  // namespace

@@ -26,21 +26,21 @@ sle_key tcp_connect() {
 
 TEST(SeriesLabels, AllLabelsOfAHookInContractOrder) {
   const std::uint32_t mask = spec(hook_named("connect")).labels & ~kCgroupLabels;
-  EXPECT_EQ(render(series_labels(tcp_connect(), mask, {})),
+  EXPECT_EQ(render(series_labels(tcp_connect(), mask, nullptr)),
             "family=inet6 type=stream protocol=tcp port=443 peer=public ");
 }
 
 TEST(SeriesLabels, SwitchedOffLabelsAreLeftOut) {
   const std::uint32_t mask = label_bit(SLE_LABEL_PROTOCOL) | label_bit(SLE_LABEL_PEER);
   // The kernel keeps the family for the protocol's name; the family label itself is gone.
-  EXPECT_EQ(render(series_labels(tcp_connect(), mask, {})), "protocol=tcp peer=public ");
+  EXPECT_EQ(render(series_labels(tcp_connect(), mask, nullptr)), "protocol=tcp peer=public ");
 }
 
 TEST(SeriesLabels, AbsentPortAndPeerAreLeftOut) {
   sle_key k{};
   k.family = 1;  // unix
   k.type = 2;
-  EXPECT_EQ(render(series_labels(k, spec(hook_named("connect")).labels & ~kCgroupLabels, {})),
+  EXPECT_EQ(render(series_labels(k, spec(hook_named("connect")).labels & ~kCgroupLabels, nullptr)),
             "family=unix type=dgram protocol=0 ");
 }
 
@@ -51,14 +51,17 @@ TEST(SeriesLabels, SetsockoptDecodesPerLevel) {
   k.protocol = 6;
   k.level = 6;
   k.optname = 1;
-  EXPECT_EQ(render(series_labels(k, spec(hook_named("setsockopt")).labels & ~kCgroupLabels, {})),
-            "family=inet type=stream protocol=tcp level=IPPROTO_TCP optname=TCP_NODELAY ");
+  EXPECT_EQ(
+      render(series_labels(k, spec(hook_named("setsockopt")).labels & ~kCgroupLabels, nullptr)),
+      "family=inet type=stream protocol=tcp level=IPPROTO_TCP optname=TCP_NODELAY ");
 }
 
-TEST(SeriesLabels, CgroupNotInTheSnapshotIsUnknown) {
+TEST(SeriesLabels, CgroupNeverNamedIsUnknown) {
   sle_key k{};
   k.cgroup_id = 42;
-  EXPECT_EQ(render(series_labels(k, kCgroupLabels, {})), "cgroup=unknown ");
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, nullptr)), "cgroup=unknown ");
+  const CgroupTracker::Info unknown{"unknown", {}, {}, {}};
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, &unknown)), "cgroup=unknown ");
 }
 
 TEST(SeriesLabels, CgroupPathGivesPodAndContainer) {
@@ -69,9 +72,22 @@ TEST(SeriesLabels, CgroupPathGivesPodAndContainer) {
       "/kubepods.slice/kubepods-besteffort.slice/"
       "kubepods-besteffort-pod0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0.slice/cri-containerd-" +
       id + ".scope";
+  const CgroupTracker::Info info{path, parse_cgroup_path(path), {}, {}};
   EXPECT_EQ(
-      render(series_labels(k, kCgroupLabels, {{7, path}})),
+      render(series_labels(k, kCgroupLabels, &info)),
       "cgroup=" + path + " pod_uid=0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0 container_id=" + id + " ");
+}
+
+TEST(SeriesLabels, WorkloadNamesFollowTheCgroupLabels) {
+  sle_key k{};
+  k.cgroup_id = 9;
+  const CgroupTracker::Info info{"/p/c", {}, {"web-0", "shop", "nginx"}, {}};
+  EXPECT_EQ(render(series_labels(k, kCgroupLabels, &info)),
+            "cgroup=/p/c pod=web-0 namespace=shop container=nginx ");
+  const std::uint32_t names_only =
+      label_bit(SLE_LABEL_POD) | label_bit(SLE_LABEL_NAMESPACE) | label_bit(SLE_LABEL_CONTAINER);
+  EXPECT_EQ(render(series_labels(k, names_only, &info)),
+            "pod=web-0 namespace=shop container=nginx ");
 }
 
 }  // namespace

@@ -1,0 +1,50 @@
+// Keeping the maps, and what user space knows, across restarts and upgrades (bpf.pin_path;
+// README, "Lifecycle"). Maps are pinned under <pin_path>/<layout>/<hook>/: libbpf compares only a
+// pinned map's type and sizes, so the layout version is in the path, and an exporter whose maps
+// mean something else never reads another's. What lives only in user space (retained counts, the
+// cgroups' paths) is kept beside them in a pinned map of its own, since bpffs holds no files.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/unique_fd.h"
+
+struct bpf_map;
+
+namespace sle {
+
+// The version of the maps' layout (the key, the values, the two generations): change it with any
+// of them.
+inline constexpr std::string_view kPinLayout = "v1";
+
+// <pin_path>/<layout>, made if missing: where this exporter pins. Throws SystemError.
+std::string layout_dir(const std::string& pin_path);
+
+// Pins each map in dir, under its name. Maps pinned there before are used again when every one
+// of them matches (type, key and value size, capacity, flags); otherwise they are unpinned, with
+// a warning for each that does not match, and fresh maps take their place. Call between open and
+// load. Returns whether the old maps are used. Throws SystemError.
+bool pin_maps(std::span<bpf_map* const> maps, const std::string& dir, std::string_view what);
+
+// Warns about pins of another layout under pin_path, left by an older or newer exporter, and says
+// how to remove them.
+void warn_other_layouts(const std::string& pin_path);
+
+// A blob of bytes in a pinned map at path, created when missing (needs CAP_BPF then; reading and
+// writing later need only the map's fd).
+class PinnedBlob {
+ public:
+  explicit PinnedBlob(const std::string& path);  // throws SystemError
+  // What was written last; nullopt when nothing was, or what is there is damaged (a write cut
+  // short by a crash).
+  std::optional<std::string> read() const;
+  void write(std::string_view data);  // throws SystemError
+
+ private:
+  UniqueFd fd_;
+};
+
+}  // namespace sle

@@ -1,0 +1,186 @@
+// What serving many series costs (README, "Performance"): the real exporter with 1,000, 10,000
+// and 100,000 setsockopt series (distinct option numbers from this process), and for each the
+// read cycle, scrape latency p50/p99 with 1 and with 8 concurrent clients, the body plain and
+// gzip, the resident size after the scrapes, and the CPU one read takes; then the idle CPU of
+// the default config. Needs root.
+//
+//   sudo ./build/tests/bench/scale_bench [--series=1000,10000,100000] [--scrapes=200]
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+#include "scrape.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using sle::test::http_get;
+
+std::string arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]).rfind("--" + name + "=", 0) == 0)
+      return std::string(argv[i]).substr(name.size() + 3);
+  return fallback;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// A metric's value in an exposition ("name{labels} value" or "name value"); -1 when absent.
+double metric(const std::string& body, const std::string& series) {
+  const auto at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
+std::string scrape(std::uint16_t port) {
+  const auto r = http_get(port, "/metrics");
+  return r && r->status == 200 ? r->body : "";
+}
+
+// CPU seconds (user + system) the process has used, from /proc.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::vector<std::string> f;
+  for (std::string s; fields >> s;) f.push_back(s);
+  return (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double rss_mib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+  return -1;
+}
+
+// Scrape latencies in ms from `clients` concurrent clients, `per_client` scrapes each.
+std::vector<double> latencies(std::uint16_t port, int clients, int per_client) {
+  std::vector<std::vector<double>> each(static_cast<std::size_t>(clients));
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      for (int i = 0; i < per_client; ++i) {
+        const auto start = Clock::now();
+        const auto r = http_get(port, "/metrics");
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        each[static_cast<std::size_t>(c)].push_back(r && r->status == 200 ? ms : 1e9);
+      }
+    });
+  for (auto& t : threads) t.join();
+  std::vector<double> all;
+  for (const auto& v : each) all.insert(all.end(), v.begin(), v.end());
+  return all;
+}
+
+struct Row {
+  long series = 0;
+  double read_ms = 0, p50_1 = 0, p99_1 = 0, p50_8 = 0, p99_8 = 0, plain_mib = 0, gzip_mib = 0,
+         rss_mib = 0, cpu_ms_per_read = 0;
+};
+
+Row measure(long n, int scrapes) {
+  const std::uint16_t port = sle::test::free_listen_port();
+  const std::string config = sle::test::write_temp_file(
+      "read_interval: 1s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
+          "\"\nhooks:\n  create: {enabled: false}\n  bind: {enabled: false}\n"
+          "  connect: {enabled: false}\n  listen: {enabled: false}\n  accept: {enabled: false}\n"
+          "  setsockopt:\n    max_entries: " +
+          std::to_string(n + 4096) + "\n    labels: [level, optname]\n",
+      ".yaml");
+  sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
+  // n distinct keys: option numbers nobody uses, at SOL_SOCKET (the call fails, the hook counts).
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  for (long i = 0; i < n; ++i)
+    ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
+  ::close(fd);
+  const std::string entries = "socket_lsm_exporter_map_entries{hook=\"setsockopt\"}";
+  for (int i = 0; i < 100 && metric(scrape(port), entries) < static_cast<double>(n); ++i)
+    std::this_thread::sleep_for(200ms);
+
+  Row row;
+  row.series = n;
+  // Reads on their own: the read duration as the exporter reports it, and the CPU the process
+  // used over ten reads with no scrape.
+  std::vector<double> reads;
+  const double cpu_before = cpu_seconds(exporter.pid());
+  for (int i = 0; i < 10; ++i) {
+    std::this_thread::sleep_for(1s);
+    reads.push_back(metric(scrape(port), "socket_lsm_exporter_read_duration_seconds") * 1000);
+  }
+  const double cpu_after = cpu_seconds(exporter.pid());
+  row.read_ms = percentile(reads, 0.5);
+  row.cpu_ms_per_read = (cpu_after - cpu_before) * 1000 / 10;
+
+  const auto one_client = latencies(port, 1, scrapes);
+  row.p50_1 = percentile(one_client, 0.5);
+  row.p99_1 = percentile(one_client, 0.99);
+  const auto eight = latencies(port, 8, scrapes / 4);
+  row.p50_8 = percentile(eight, 0.5);
+  row.p99_8 = percentile(eight, 0.99);
+  const auto plain = http_get(port, "/metrics");
+  const auto gzip = http_get(port, "/metrics", {"Accept-Encoding: gzip"});
+  row.plain_mib = plain ? static_cast<double>(plain->body.size()) / 1048576 : -1;
+  row.gzip_mib = gzip ? static_cast<double>(gzip->body.size()) / 1048576 : -1;
+  row.rss_mib = rss_mib(exporter.pid());
+  exporter.stop();
+  return row;
+}
+
+// Idle CPU of the default config (read every 5 s), as a share of one core over 30 s.
+double idle_cpu_percent() {
+  const std::uint16_t port = sle::test::free_listen_port();
+  const std::string config = sle::test::write_temp_file(
+      "web:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n", ".yaml");
+  sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
+  std::this_thread::sleep_for(2s);
+  const double before = cpu_seconds(exporter.pid());
+  std::this_thread::sleep_for(30s);
+  const double used = cpu_seconds(exporter.pid()) - before;
+  exporter.stop();
+  return used / 30 * 100;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (::geteuid() != 0) {
+    std::fprintf(stderr, "scale_bench: needs root (BPF)\n");
+    return 2;
+  }
+  std::vector<long> sizes;
+  std::stringstream list(arg(argc, argv, "series", "1000,10000,100000"));
+  for (std::string item; std::getline(list, item, ',');) sizes.push_back(std::stol(item));
+  const int scrapes = std::stoi(arg(argc, argv, "scrapes", "200"));
+  std::printf(
+      "serving at scale: setsockopt series, read every 1 s; %d scrapes with 1 client, %d with 8\n"
+      "%9s %9s %11s %11s %11s %11s %10s %10s %9s %13s\n",
+      scrapes, scrapes / 4 * 8, "series", "read ms", "p50 1c ms", "p99 1c ms", "p50 8c ms",
+      "p99 8c ms", "body MiB", "gzip MiB", "RSS MiB", "CPU ms/read");
+  for (const long n : sizes) {
+    const Row r = measure(n, scrapes);
+    std::printf("%9ld %9.1f %11.2f %11.2f %11.2f %11.2f %10.2f %10.2f %9.1f %13.1f\n", r.series,
+                r.read_ms, r.p50_1, r.p99_1, r.p50_8, r.p99_8, r.plain_mib, r.gzip_mib, r.rss_mib,
+                r.cpu_ms_per_read);
+    std::fflush(stdout);
+  }
+  if (arg(argc, argv, "idle", "yes") == "yes")
+    std::printf("idle CPU, default config (read every 5 s): %.3f%% of a core over 30 s\n",
+                idle_cpu_percent());
+  return 0;
+}

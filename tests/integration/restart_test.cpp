@@ -1,0 +1,177 @@
+// Counters that survive restarts (bpf.pin_path; README, "Lifecycle"), with the real binary and a
+// bpf filesystem of the test's own: count, stop with SIGTERM, start again, count more, and every
+// series is the sum of both phases; a cgroup removed before the stop keeps its path through the
+// kept state; maps that no longer match, and pins of another layout, are set aside with a
+// warning. Needs root.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "harness.h"
+#include "scrape.h"
+#include "workload.h"
+
+namespace sle::test {
+namespace {
+
+using Samples = std::map<std::string, Sample>;
+
+std::string backend() {
+  const char* env = std::getenv("SLE_TEST_BACKEND");
+  return env ? env : "tracepoint";
+}
+
+Samples scrape(std::uint16_t port) {
+  const auto r = http_get(port, "/metrics");
+  if (!r || r->status != 200) throw std::runtime_error("scrape failed");
+  return parse_exposition(r->body);
+}
+
+// The cgroup's series, keyed without the cgroup label.
+Expected series_of(const Samples& samples, const std::string& cgroup) {
+  Expected out;
+  for (const auto& [key, s] : samples) {
+    const auto it = s.labels.find("cgroup");
+    if (it == s.labels.end() || it->second != cgroup) continue;
+    auto labels = s.labels;
+    labels.erase("cgroup");
+    out[series_key(s.name, labels)] = static_cast<std::uint64_t>(s.value);
+  }
+  return out;
+}
+
+// The series of two workloads together.
+Expected sum(const Expected& a, const Expected& b) {
+  Expected out = a;
+  for (const auto& [key, count] : b) out[key] += count;
+  return out;
+}
+
+double total(const Samples& s, const std::string& name, const std::string& hook) {
+  const auto it = s.find(series_key(name, {{"hook", hook}}));
+  return it == s.end() ? -1 : it->second.value;
+}
+
+class RestartTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "SKIPPED: needs root to load BPF programs and mount bpffs";
+    char dir[] = "/tmp/sle-bpffs-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    bpffs_ = dir;
+    ASSERT_EQ(::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr), 0) << std::strerror(errno);
+    pin_path_ = bpffs_ + "/sle";
+  }
+  void TearDown() override {
+    if (bpffs_.empty()) return;
+    ::umount2(bpffs_.c_str(), MNT_DETACH);
+    ::rmdir(bpffs_.c_str());
+  }
+  std::string config(std::uint16_t port, const std::string& extra = "") const {
+    return write_temp_file(
+        "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
+            "\"\nbpf:\n  pin_path: " + pin_path_ + "\n" + extra,
+        ".yaml");
+  }
+  ExporterProcess start(std::uint16_t port, const std::string& config_file) const {
+    return ExporterProcess(port, {"--config.file=" + config_file, "--bpf.backend=" + backend()});
+  }
+
+  std::string bpffs_;
+  std::string pin_path_;
+};
+
+TEST_F(RestartTest, CountsGoOnAcrossARestart) {
+  const std::uint16_t port = free_listen_port();
+  const std::string cfg = config(port);
+  const TestCgroup cgroup;
+  // Each run on ports of its own: the first run's connections linger in TIME_WAIT.
+  const Ports ports = find_free_ports();
+  const Expected once = expected_series(ports);
+  Samples first;
+  std::string gone_path;
+  Expected gone_series;
+  {
+    ExporterProcess exporter = start(port, cfg);
+    ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
+    // A second cgroup, removed before the stop: only the kept state can name it afterwards.
+    auto gone = std::make_unique<TestCgroup>("gone");
+    gone_path = gone->path();
+    const Ports gone_ports = find_free_ports();
+    ASSERT_EQ(gone->run([&] { return run_workload(gone_ports); }), "");
+    gone.reset();
+    first = scrape(port);
+    EXPECT_EQ(series_of(first, cgroup.path()), once);
+    gone_series = series_of(first, gone_path);
+    EXPECT_EQ(gone_series, expected_series(gone_ports));
+    EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+  }
+  ExporterProcess exporter = start(port, cfg);
+  EXPECT_NE(exporter.log().find("msg=\"Took back the state kept at the last stop\""),
+            std::string::npos)
+      << exporter.log();
+  const Ports again = find_free_ports();
+  ASSERT_EQ(cgroup.run([&] { return run_workload(again); }), "");
+  const Samples second = scrape(port);
+  EXPECT_EQ(series_of(second, cgroup.path()), sum(once, expected_series(again)));
+  EXPECT_EQ(series_of(second, gone_path), gone_series) << "the removed cgroup lost its name";
+  for (const char* hook : {"create", "bind", "connect", "listen", "accept", "setsockopt"}) {
+    std::uint64_t workload_calls = 0;
+    for (const auto& [key, count] : once)
+      if (key.starts_with(std::string("socket_lsm_") + hook + "_total{")) workload_calls += count;
+    // The totals go on too: the first phase's, plus at least the second workload's calls.
+    EXPECT_GE(
+        total(second, "socket_lsm_hook_calls_total", hook),
+        total(first, "socket_lsm_hook_calls_total", hook) + static_cast<double>(workload_calls))
+        << hook;
+  }
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(RestartTest, MapsThatNoLongerMatchAreReplacedWithAWarning) {
+  const std::uint16_t port = free_listen_port();
+  const TestCgroup cgroup;
+  const Ports ports = find_free_ports();
+  const Expected once = expected_series(ports);
+  {
+    ExporterProcess exporter = start(port, config(port));
+    ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
+    EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+  }
+  // Pins of another layout version, as an older exporter would have left.
+  std::filesystem::create_directories(pin_path_ + "/v0/create");
+  // Another capacity: libbpf could not use the old maps, so they are replaced.
+  ExporterProcess exporter =
+      start(port, config(port, "hooks:\n  setsockopt:\n    max_entries: 4096\n"));
+  const std::string log = exporter.log();
+  EXPECT_NE(log.find("msg=\"Pinned map does not match this exporter's; using a fresh one\" map=" +
+                     pin_path_ + "/v1/setsockopt/sle_counts_0 hook=\"setsockopt ("),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("msg=\"Maps of another layout are pinned here and not used; remove them "
+                     "with rm -r\" path=" +
+                     pin_path_ + "/v0 layout=v0 this_layout=v1"),
+            std::string::npos)
+      << log;
+  const Ports again = find_free_ports();
+  ASSERT_EQ(cgroup.run([&] { return run_workload(again); }), "");
+  // setsockopt starts again from its fresh maps; the other hooks go on.
+  Expected want;
+  for (const auto& [key, count] : sum(once, expected_series(again)))
+    if (!key.starts_with("socket_lsm_setsockopt_total")) want[key] = count;
+  for (const auto& [key, count] : expected_series(again))
+    if (key.starts_with("socket_lsm_setsockopt_total")) want[key] = count;
+  EXPECT_EQ(series_of(scrape(port), cgroup.path()), want);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+}  // namespace
+}  // namespace sle::test
