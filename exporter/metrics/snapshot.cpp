@@ -16,7 +16,9 @@
 namespace sle {
 namespace {
 
-constexpr std::size_t kTrimAboveFreeBytes = 1 << 20;
+constexpr std::size_t kTrimAfterFreedBytes = 64 << 10;
+// A text whose room exceeds twice its size by more than this is shrunk (a churn's peak passed).
+constexpr std::size_t kTextSlackBytes = 64 << 10;
 
 }  // namespace
 
@@ -170,7 +172,7 @@ void SnapshotReader::read_now() {
   render_hook_families(**text, families);
   // Grown for a peak (a churn) and the series fewer again: give the room back.
   const auto oversized = [size = (*text)->size()](const std::string& t) {
-    return t.capacity() > 2 * size + (1 << 20);
+    return t.capacity() > 2 * size + kTextSlackBytes;
   };
   if (oversized(**text)) (*text)->shrink_to_fit();
   snap->hook_families = *text;
@@ -186,13 +188,18 @@ void SnapshotReader::read_now() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   snap->timestamp_seconds =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  // After expiry the heap holds what the expired series used, in small pieces (blocks of 1 MiB
+  // and more go back as they are freed, see main.cpp): give it back to the system, so that the
+  // resident size follows what is kept rather than its peak. In steady state what a read uses
+  // stays in use (its text is written over), the heap in use does not fall, and nothing is
+  // trimmed. Before publishing, so that the snapshot's resident size is the trimmed one.
+  const auto in_use = ::mallinfo2().uordblks;
+  peak_in_use_since_trim_ = std::max(peak_in_use_since_trim_, in_use);
+  if (in_use + kTrimAfterFreedBytes < peak_in_use_since_trim_) {
+    ::malloc_trim(0);
+    peak_in_use_since_trim_ = in_use;
+  }
   publish(std::move(snap));
-  // After a churn, or a read that grew the tables, the heap holds much freed memory: give it back
-  // to the system, so that the resident size follows what is kept rather than its peak. A read
-  // in steady state frees little (its text is written over, its buffers are small), so this is
-  // rare.
-  const auto heap = ::mallinfo2();
-  if (heap.fordblks > std::max(kTrimAboveFreeBytes, heap.uordblks / 4)) ::malloc_trim(0);
 }
 
 void SnapshotReader::start() {

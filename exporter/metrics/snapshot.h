@@ -104,6 +104,7 @@ class SnapshotReader {
   // The hook families' texts of recent reads: one no snapshot holds any more is written over by
   // the next read, so that a read of many series does not allocate (and fault in) its text anew.
   std::vector<std::shared_ptr<std::string>> texts_;
+  std::size_t peak_in_use_since_trim_ = 0;  // malloc's bytes in use, see read_now()
 
   std::mutex mu_;  // guards everything above that changes, and latest_
   std::shared_ptr<const Snapshot> latest_;
