@@ -8,8 +8,8 @@
 #   sle.filter=GTEST_FILTER        default: the tests whose outcome depends on the backend and the
 #                                  kernel (counting, restarts, capabilities, stopping); the web
 #                                  and config tests run on the host, promtool is not in the VM
-#   sle.churn_cgroups=N            the churn runs' cgroups, default 300 (the host's churn test makes
-#                                  10,000; under TCG a few hundred take a minute)
+#   sle.churn_cgroups=N            the churn runs' cgroups, default 1000 (the host's churn test makes
+#                                  10,000; under TCG 1,000 take about 10 s)
 #   sle.run_timeout=SECONDS        per run, default 600
 #   sle.features=task_btf          the kernel features the exporter must find (the integration
 #                                  test's $SLE_EXPECT_FEATURES), e.g. none, task_btf,rdonly_cast
@@ -59,7 +59,7 @@ param() {
 }
 runs=$(param sle.runs "")
 filter=$(param sle.filter "ExporterTest.*:RestartTest.*:ServingTest.EveryThreadRuns*:SigtermAndSigint/*-*Promtool*")
-churn_cgroups=$(param sle.churn_cgroups 300)
+churn_cgroups=$(param sle.churn_cgroups 1000)
 run_timeout=$(param sle.run_timeout 600)
 features=$(param sle.features "")
 
