@@ -4,11 +4,13 @@
 // that runs on the development machines' kernel).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -251,6 +253,80 @@ TEST_F(ExporterTest, CountsOverflowWhenMapsAreFullAndKeepsTheInvariant) {
     EXPECT_EQ(value(samples, "socket_lsm_exporter_map_capacity", {{"hook", hook}}), 2) << hook;
     EXPECT_EQ(value(samples, "socket_lsm_exporter_map_entries", {{"hook", hook}}), 2) << hook;
   }
+  expect_invariant(samples);
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+// Two threads make 1,000,000 setsockopt calls each ($SLE_LOAD_CALLS to change) while /metrics is
+// scraped without pause (read_interval 0: every scrape reads the maps): every scrape adds up
+// exactly, and the cgroup's setsockopt series hold every call at the end.
+TEST_F(ExporterTest, ExactUnderLoadWhileScrapedWithoutPause) {
+  const char* env = std::getenv("SLE_LOAD_CALLS");
+  const long per_thread = env ? std::atol(env) : 1000000;
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(config_yaml(port), ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  const TestCgroup cgroup;
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> scrapes{0};
+  std::vector<std::string> broken;
+  std::thread scraper([&] {
+    while (!stop) {
+      try {
+        const Samples samples = scrape(port);
+        for (const char* hook : kHooks) {
+          double labelled = 0;
+          for (const auto& [key, s] : samples)
+            if (s.name == std::string("socket_lsm_") + hook + "_total") labelled += s.value;
+          const double rest =
+              value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}}) +
+              value(samples, "socket_lsm_exporter_expired_total", {{"hook", hook}});
+          const double calls = value(samples, "socket_lsm_hook_calls_total", {{"hook", hook}});
+          if (labelled + rest != calls)
+            broken.push_back(std::string(hook) + ": " + std::to_string(labelled) + " + " +
+                             std::to_string(rest) + " != " + std::to_string(calls));
+        }
+        ++scrapes;
+      } catch (const std::exception& e) {
+        broken.push_back(e.what());
+      }
+    }
+  });
+  const std::string failed = cgroup.run([per_thread] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::string("socket failed");
+    std::atomic<long> errors{0};
+    const auto calls = [&] {
+      const int one = 1;
+      for (long i = 0; i < per_thread; ++i)
+        if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) ++errors;
+    };
+    std::thread a(calls), b(calls);
+    a.join();
+    b.join();
+    ::close(fd);
+    return errors == 0 ? std::string() : std::to_string(errors.load()) + " setsockopt calls failed";
+  });
+  // A few scrapes after the last call, so that the final counts are read under scraping too.
+  const int seen = scrapes;
+  while (scrapes < seen + 3 && broken.empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  stop = true;
+  scraper.join();
+  ASSERT_EQ(failed, "");
+
+  const Samples samples = scrape_until_cgroup_seen(port, cgroup.path());
+  double total = 0;
+  for (const auto& [key, count] : series_of(samples, cgroup.path()))
+    if (key.starts_with("socket_lsm_setsockopt_total{")) total += static_cast<double>(count);
+  EXPECT_EQ(total, 2.0 * static_cast<double>(per_thread));
+  EXPECT_TRUE(broken.empty()) << broken.size() << " of " << scrapes
+                              << " scrapes broke the invariant, the first: "
+                              << (broken.empty() ? "" : broken.front());
+  EXPECT_GT(scrapes, 3);
+  std::cout << "under load: " << scrapes << " scrapes during " << 2 * per_thread
+            << " setsockopt calls\n";
   expect_invariant(samples);
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
