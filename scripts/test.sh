@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs what is missing, builds, and runs every test: unit tests, the integration tests on
-# this machine's kernel (root), and promtool on a real scrape.
+# Installs what is missing, builds, and runs every ctest test (README, Quick start): unit tests,
+# format and layering checks, the integration tests on this machine's kernel (root), the QEMU
+# suite on three Debian kernels, the deploy checks, the sanitizer build and the fuzzers.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <numeric>
 
 #include "common/error.h"
@@ -27,6 +28,7 @@ constexpr int kEnotsupp = 524;  // the kernel's internal ENOTSUPP, seen by user 
 }  // namespace
 
 constexpr std::uint32_t kCountsPerChunk = 4096;
+constexpr std::uint32_t kFirstChunk = 256;
 
 std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts) {
   const std::size_t ncpu = possible_cpus();
@@ -56,22 +58,30 @@ std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts) {
 std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capacity,
                                                   const OnCounts& on_counts) {
   const std::size_t ncpu = possible_cpus();
-  std::uint32_t chunk = std::clamp<std::uint32_t>(capacity, 16, kCountsPerChunk);
+  // Small first: most reads find few keys (an idle node), and the buffers' size is what a read
+  // costs then. A full batch doubles the next one, up to kCountsPerChunk.
+  std::uint32_t chunk = std::clamp<std::uint32_t>(capacity, 16, kFirstChunk);
   std::vector<CountEntry> out;
-  std::vector<sle_key> keys;
-  std::vector<std::uint64_t> values;
+  // Written by the kernel before they are read: no zeroing (make_unique_for_overwrite).
+  std::unique_ptr<sle_key[]> keys;
+  std::unique_ptr<std::uint64_t[]> values;
+  std::uint32_t allocated = 0;
   std::uint32_t cursor = 0;
   std::size_t total = 0;
   bool first = true;
   LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
   for (;;) {
-    keys.resize(chunk);
-    values.resize(static_cast<std::size_t>(chunk) * ncpu);
+    if (chunk > allocated) {
+      keys = std::make_unique_for_overwrite<sle_key[]>(chunk);
+      values =
+          std::make_unique_for_overwrite<std::uint64_t[]>(static_cast<std::size_t>(chunk) * ncpu);
+      allocated = chunk;
+    }
     std::uint32_t count = chunk;
     std::uint32_t next_cursor = 0;
     const int err = bpf_map_lookup_batch(map_fd, first ? nullptr : &cursor, &next_cursor,
-                                         keys.data(), values.data(), &count, &opts);
+                                         keys.get(), values.get(), &count, &opts);
     const int e = err ? errno : 0;
     if (err && e == ENOSPC && count == 0) {  // one bucket holds more than a chunk: grow
       chunk *= 2;
@@ -89,6 +99,7 @@ std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capa
     if (err) break;  // ENOENT: that was the last batch
     cursor = next_cursor;
     first = false;
+    if (count == chunk && chunk < kCountsPerChunk) chunk *= 2;
   }
   return total;
 }

@@ -84,10 +84,14 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       HookState& h = hooks_[i];
       const std::uint32_t g = old[i];
       const auto totals = read_totals(h.object->totals_fd(), g);
+      // Every call a program counts adds to the calls total first: the same total as at this
+      // generation's last read means its map is as it was then (expiry, which deletes keys, is
+      // ours and already applied), so a hook with no calls costs no walk of its map's buckets.
+      if (h.gens[g].read && h.gens[g].calls == totals[SLE_TOTAL_CALLS]) continue;
       const std::size_t entries = for_each_count(
           h.object->counts_fd(g), h.object->capacity(),
           [&](std::span<const CountEntry> chunk) { h.series.update(g, chunk, new_keys[i]); });
-      h.gens[g] = {entries, totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW]};
+      h.gens[g] = {entries, totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW], true};
     }
     if (tracker_) tracker_->refresh(now);
     for (std::size_t i = 0; i < hooks_.size(); ++i) {

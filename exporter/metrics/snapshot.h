@@ -70,6 +70,7 @@ class SnapshotReader {
     std::size_t entries = 0;
     std::uint64_t calls = 0;
     std::uint64_t overflow = 0;
+    bool read = false;  // its counts map read once at least, by this process
   };
   struct HookState {
     HookObject* object = nullptr;
