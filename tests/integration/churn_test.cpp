@@ -35,10 +35,6 @@ namespace sle::test {
 namespace {
 
 using namespace std::chrono_literals;
-using Samples = std::map<std::string, Sample>;
-
-constexpr std::array<const char*, 6> kHooks = {"create", "bind",   "connect",
-                                               "listen", "accept", "setsockopt"};
 constexpr const char* kBackendEnv = "SLE_TEST_BACKEND";
 constexpr std::uint16_t kListenPort = 40123;  // a registered port, bound by each workload in turn
 constexpr const char* kSlices = "/kubepods.slice/kubepods-besteffort.slice";
@@ -122,37 +118,6 @@ std::map<std::string, std::uint64_t> workload_series() {
                        {"peer", "loopback"}}),
        1},
   };
-}
-
-Samples scrape(std::uint16_t port) {
-  const auto r = http_get(port, "/metrics");
-  if (!r || r->status != 200) throw std::runtime_error("scrape failed");
-  return parse_exposition(r->body);
-}
-
-double value(const Samples& s, const std::string& name,
-             const std::map<std::string, std::string>& l) {
-  const auto it = s.find(series_key(name, l));
-  return it == s.end() ? -1 : it->second.value;
-}
-
-// "" when sum(labelled) + overflow + expired == calls for every hook, else what differs.
-std::string invariant_broken(const Samples& samples) {
-  std::string out;
-  for (const char* hook : kHooks) {
-    double labelled = 0;
-    for (const auto& [key, s] : samples)
-      if (s.name == std::string("socket_lsm_") + hook + "_total") labelled += s.value;
-    const double overflow =
-        value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}});
-    const double expired = value(samples, "socket_lsm_exporter_expired_total", {{"hook", hook}});
-    const double calls = value(samples, "socket_lsm_hook_calls_total", {{"hook", hook}});
-    if (labelled + overflow + expired != calls)
-      out += std::string(hook) + ": " + std::to_string(labelled) + " + " +
-             std::to_string(overflow) + " + " + std::to_string(expired) +
-             " != " + std::to_string(calls) + "; ";
-  }
-  return out;
 }
 
 // The figures the test compares before the churn and after expiry.

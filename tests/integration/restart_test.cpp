@@ -21,30 +21,9 @@
 namespace sle::test {
 namespace {
 
-using Samples = std::map<std::string, Sample>;
-
 std::string backend() {
   const char* env = std::getenv("SLE_TEST_BACKEND");
   return env ? env : "tracepoint";
-}
-
-Samples scrape(std::uint16_t port) {
-  const auto r = http_get(port, "/metrics");
-  if (!r || r->status != 200) throw std::runtime_error("scrape failed");
-  return parse_exposition(r->body);
-}
-
-// The cgroup's series, keyed without the cgroup label.
-Expected series_of(const Samples& samples, const std::string& cgroup) {
-  Expected out;
-  for (const auto& [key, s] : samples) {
-    const auto it = s.labels.find("cgroup");
-    if (it == s.labels.end() || it->second != cgroup) continue;
-    auto labels = s.labels;
-    labels.erase("cgroup");
-    out[series_key(s.name, labels)] = static_cast<std::uint64_t>(s.value);
-  }
-  return out;
 }
 
 // The series of two workloads together.

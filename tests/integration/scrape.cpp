@@ -114,4 +114,54 @@ std::map<std::string, Sample> parse_exposition(const std::string& text) {
   return out;
 }
 
+Samples scrape(std::uint16_t port) {
+  const auto r = http_get(port, "/metrics");
+  if (!r || r->status != 200) throw std::runtime_error("scrape failed");
+  return parse_exposition(r->body);
+}
+
+double value(const Samples& samples, const std::string& name,
+             const std::map<std::string, std::string>& labels) {
+  const auto it = samples.find(series_key(name, labels));
+  if (it == samples.end()) throw std::runtime_error("no series " + series_key(name, labels));
+  return it->second.value;
+}
+
+Expected series_of(const Samples& samples, const std::string& cgroup) {
+  Expected out;
+  for (const auto& [key, s] : samples) {
+    const auto it = s.labels.find("cgroup");
+    if (it == s.labels.end() || it->second != cgroup) continue;
+    auto labels = s.labels;
+    labels.erase("cgroup");
+    out[series_key(s.name, labels)] = static_cast<std::uint64_t>(s.value);
+  }
+  return out;
+}
+
+std::string invariant_broken(const Samples& samples) {
+  std::string out;
+  for (const char* hook : kHooks) {
+    double labelled = 0;
+    for (const auto& [key, s] : samples)
+      if (s.name == std::string("socket_lsm_") + hook + "_total") labelled += s.value;
+    const double overflow =
+        value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}});
+    const double expired = value(samples, "socket_lsm_exporter_expired_total", {{"hook", hook}});
+    const double calls = value(samples, "socket_lsm_hook_calls_total", {{"hook", hook}});
+    if (labelled + overflow + expired != calls)
+      out.append(hook)
+          .append(": labelled ")
+          .append(std::to_string(labelled))
+          .append(" + overflow ")
+          .append(std::to_string(overflow))
+          .append(" + expired ")
+          .append(std::to_string(expired))
+          .append(" != calls ")
+          .append(std::to_string(calls))
+          .append("; ");
+  }
+  return out;
+}
+
 }  // namespace sle::test

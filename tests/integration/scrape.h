@@ -2,11 +2,14 @@
 // exporter the way Prometheus does.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "workload.h"
 
 namespace sle::test {
 
@@ -34,5 +37,24 @@ struct Sample {
 
 // Every sample of a text exposition, keyed by series_key() (name and sorted labels).
 std::map<std::string, Sample> parse_exposition(const std::string& text);
+
+using Samples = std::map<std::string, Sample>;
+
+// The hooks of the metrics contract (README, Metrics).
+inline constexpr std::array<const char*, 6> kHooks = {"create", "bind",   "connect",
+                                                      "listen", "accept", "setsockopt"};
+
+// GET /metrics, parsed; throws unless it answers 200.
+Samples scrape(std::uint16_t port);
+
+// One sample's value; throws naming the series when there is none.
+double value(const Samples& samples, const std::string& name,
+             const std::map<std::string, std::string>& labels);
+
+// A cgroup's series, keyed by series_key() without the cgroup label.
+Expected series_of(const Samples& samples, const std::string& cgroup);
+
+// "" when sum(labelled) + overflow + expired == calls for every hook, else what differs.
+std::string invariant_broken(const Samples& samples);
 
 }  // namespace sle::test
