@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 cd build
-ctest --output-on-failure
+# -j2: the QEMU suite (one core, its BPF in the guest) beside the sanitizer build and the fuzzers;
+# every test that loads BPF or makes cgroups on this machine is RUN_SERIAL and runs alone.
+ctest --output-on-failure -j2

@@ -3,7 +3,8 @@
 // Before expiry every cgroup's series are exact, with path, pod_uid and container_id; after it
 // none is left, and the map entries, the cgroups known and the resident size are back to their
 // level before the churn. The invariant holds at every scrape on the way. Needs root.
-//   $SLE_CHURN_CGROUPS (default 10000), $SLE_CHURN_EXPIRE_AFTER_SECONDS (default 90)
+//   $SLE_CHURN_CGROUPS (default 10000), $SLE_CHURN_EXPIRE_AFTER_SECONDS (default 90),
+//   $SLE_CHURN_RSS_UNCHECKED (why the RSS bound is not checked; unset: it is)
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -302,7 +303,11 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
   EXPECT_EQ(end.dead, 0);
   EXPECT_LE(end.live, before.live + 5);
   EXPECT_LE(end.series, before.series * 1.1 + 20);
-  EXPECT_LE(end.rss, before.rss * 1.1) << "RSS before " << before.rss << ", after " << end.rss;
+  // $SLE_CHURN_RSS_UNCHECKED says why the resident size cannot be compared (tests/sanitize).
+  if (const char* why = std::getenv("SLE_CHURN_RSS_UNCHECKED"))
+    std::cout << "churn: RSS bound SKIPPED: " << why << "\n";
+  else
+    EXPECT_LE(end.rss, before.rss * 1.1) << "RSS before " << before.rss << ", after " << end.rss;
   // Every call of theirs is in expired_total now.
   for (const char* hook : kHooks) {
     double calls_of_churn = 0;
