@@ -5,6 +5,7 @@
 // the default config. Needs root.
 //
 //   sudo ./build/tests/bench/scale_bench [--series=1000,10000,100000] [--scrapes=200]
+#include <bpf/bpf.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -74,6 +76,38 @@ double rss_mib(pid_t pid) {
   return -1;
 }
 
+// Keys in each generation of the exporter's counts maps (README, "Lifecycle": a read switches
+// the generation the programs count into and reads the other): the maps the process holds open
+// (their ids are in /proc/PID/fdinfo), by name.
+std::vector<long> generation_entries(pid_t pid) {
+  std::vector<long> out;
+  const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fdinfo";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(fds, ec)) {
+    std::ifstream in(entry.path());
+    __u32 id = 0;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("map_id:", 0) == 0) id = static_cast<__u32>(std::stoul(line.substr(7)));
+    const int fd = id ? bpf_map_get_fd_by_id(id) : -1;
+    if (fd < 0) continue;  // not a map, or gone meanwhile
+    bpf_map_info info{};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+        std::string_view(info.name).starts_with("sle_counts_")) {
+      std::vector<char> key(info.key_size), next(info.key_size);
+      long n = 0;
+      for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, next.data()) == 0;
+           prev = key.data()) {
+        key.swap(next);
+        ++n;
+      }
+      out.push_back(n);
+    }
+    ::close(fd);
+  }
+  return out;
+}
+
 // Scrape latencies in ms from `clients` concurrent clients, `per_client` scrapes each.
 std::vector<double> latencies(std::uint16_t port, int clients, int per_client) {
   std::vector<std::vector<double>> each(static_cast<std::size_t>(clients));
@@ -111,9 +145,29 @@ Row measure(long n, int scrapes) {
   sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
   // n distinct keys: option numbers nobody uses, at SOL_SOCKET (the call fails, the hook counts).
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  for (long i = 0; i < n; ++i)
-    ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
+  const auto call_every_key = [fd, n] {
+    const int one = 1;
+    for (long i = 0; i < n; ++i)
+      ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
+  };
+  // Every key in both generations, as when workloads keep calling, so that every read reads n
+  // keys: a key called once sits in one generation only, and every other read would find its
+  // map nearly empty. Between two rounds of calls, one read (which switches the generation).
+  const std::string last_read = "socket_lsm_exporter_last_read_timestamp_seconds";
+  call_every_key();
+  for (int round = 0;; ++round) {
+    const std::vector<long> gens = generation_entries(exporter.pid());
+    if (gens.size() == 2 && std::min(gens[0], gens[1]) >= n) break;
+    if (round == 10) {
+      std::fprintf(stderr, "scale_bench: after %d rounds the generations hold %ld and %ld keys\n",
+                   round, gens.empty() ? -1 : gens[0], gens.size() < 2 ? -1 : gens[1]);
+      break;
+    }
+    const double before = metric(scrape(port), last_read);
+    for (int i = 0; i < 100 && metric(scrape(port), last_read) == before; ++i)
+      std::this_thread::sleep_for(100ms);
+    call_every_key();
+  }
   ::close(fd);
   const std::string entries = "socket_lsm_exporter_map_entries{hook=\"setsockopt\"}";
   for (int i = 0; i < 100 && metric(scrape(port), entries) < static_cast<double>(n); ++i)
