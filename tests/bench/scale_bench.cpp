@@ -175,17 +175,25 @@ Row measure(long n, int scrapes) {
 
   Row row;
   row.series = n;
-  // Reads on their own: the read duration as the exporter reports it, and the CPU the process
-  // used over ten reads with no scrape.
+  // Reads on their own: the read duration as the exporter reports it, over ten reads told apart
+  // by their timestamps (a slow read is seen several times), and the CPU the process used from
+  // the first to the last of them (the polls' scrapes included). A read follows the previous
+  // one's end by read_interval, so under emulation there are fewer reads than seconds.
+  const std::string duration = "socket_lsm_exporter_read_duration_seconds";
   std::vector<double> reads;
-  const double cpu_before = cpu_seconds(exporter.pid());
-  for (int i = 0; i < 10; ++i) {
+  double last_seen = -1, cpu_first = 0, cpu_last = 0;
+  for (int i = 0; i < 100 && reads.size() < 10; ++i) {
     std::this_thread::sleep_for(1s);
-    reads.push_back(metric(scrape(port), "socket_lsm_exporter_read_duration_seconds") * 1000);
+    const std::string body = scrape(port);
+    const double at = metric(body, last_read);
+    if (at == last_seen) continue;
+    last_seen = at;
+    reads.push_back(metric(body, duration) * 1000);
+    (reads.size() == 1 ? cpu_first : cpu_last) = cpu_seconds(exporter.pid());
   }
-  const double cpu_after = cpu_seconds(exporter.pid());
   row.read_ms = percentile(reads, 0.5);
-  row.cpu_ms_per_read = (cpu_after - cpu_before) * 1000 / 10;
+  row.cpu_ms_per_read =
+      reads.size() > 1 ? (cpu_last - cpu_first) * 1000 / static_cast<double>(reads.size() - 1) : -1;
 
   const auto one_client = latencies(port, 1, scrapes);
   row.p50_1 = percentile(one_client, 0.5);
