@@ -1,11 +1,15 @@
 // What serving many series costs (README, "Performance"): the real exporter with 1,000, 10,000
 // and 100,000 setsockopt series (distinct option numbers from this process), and for each the
 // read cycle, scrape latency p50/p99 with 1 and with 8 concurrent clients, the body plain and
-// gzip, the resident size after the scrapes, and the CPU one read takes; then the idle CPU of
-// the default config. Needs root.
+// gzip, the resident size after the scrapes and its peak over the run (a read's transient
+// buffers show only there), and the CPU one read takes; then the idle CPU of the default config.
+// Needs root. The header says how many CPUs are possible: a per-CPU map value holds a slot per
+// possible CPU, so that is what a read copies out per key.
 //
 //   sudo ./build/tests/bench/scale_bench [--series=1000,10000,100000] [--scrapes=200]
+//                                        [--idle=yes|no] [--backend=auto]
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,10 +73,11 @@ double cpu_seconds(pid_t pid) {
   return ns / 1e9;
 }
 
-double rss_mib(pid_t pid) {
+// A size from /proc/PID/status in MiB: VmRSS (resident now) or VmHWM (the peak).
+double status_mib(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024;
   return -1;
 }
 
@@ -130,10 +135,10 @@ std::vector<double> latencies(std::uint16_t port, int clients, int per_client) {
 struct Row {
   long series = 0;
   double read_ms = 0, p50_1 = 0, p99_1 = 0, p50_8 = 0, p99_8 = 0, plain_mib = 0, gzip_mib = 0,
-         rss_mib = 0, cpu_ms_per_read = 0;
+         rss_mib = 0, peak_rss_mib = 0, cpu_ms_per_read = 0;
 };
 
-Row measure(long n, int scrapes) {
+Row measure(long n, int scrapes, const std::string& backend) {
   const std::uint16_t port = sle::test::free_listen_port();
   const std::string config = sle::test::write_temp_file(
       "read_interval: 1s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
@@ -142,7 +147,8 @@ Row measure(long n, int scrapes) {
           "  setsockopt:\n    max_entries: " +
           std::to_string(n + 4096) + "\n    labels: [level, optname]\n",
       ".yaml");
-  sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
+  sle::test::ExporterProcess exporter(port,
+                                      {"--config.file=" + config, "--bpf.backend=" + backend});
   // n distinct keys: option numbers nobody uses, at SOL_SOCKET (the call fails, the hook counts).
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   const auto call_every_key = [fd, n] {
@@ -205,7 +211,8 @@ Row measure(long n, int scrapes) {
   const auto gzip = http_get(port, "/metrics", {"Accept-Encoding: gzip"});
   row.plain_mib = plain ? static_cast<double>(plain->body.size()) / 1048576 : -1;
   row.gzip_mib = gzip ? static_cast<double>(gzip->body.size()) / 1048576 : -1;
-  row.rss_mib = rss_mib(exporter.pid());
+  row.rss_mib = status_mib(exporter.pid(), "VmRSS");
+  row.peak_rss_mib = status_mib(exporter.pid(), "VmHWM");
   exporter.stop();
   return row;
 }
@@ -235,16 +242,19 @@ int main(int argc, char** argv) {
   std::stringstream list(arg(argc, argv, "series", "1000,10000,100000"));
   for (std::string item; std::getline(list, item, ',');) sizes.push_back(std::stol(item));
   const int scrapes = std::stoi(arg(argc, argv, "scrapes", "200"));
+  const std::string backend = arg(argc, argv, "backend", "auto");
   std::printf(
-      "serving at scale: setsockopt series, read every 1 s; %d scrapes with 1 client, %d with 8\n"
-      "%9s %9s %11s %11s %11s %11s %10s %10s %9s %13s\n",
-      scrapes, scrapes / 4 * 8, "series", "read ms", "p50 1c ms", "p99 1c ms", "p50 8c ms",
-      "p99 8c ms", "body MiB", "gzip MiB", "RSS MiB", "CPU ms/read");
+      "serving at scale: setsockopt series, read every 1 s; %d scrapes with 1 client, %d with 8;"
+      " backend %s; %d possible CPUs\n"
+      "%9s %9s %11s %11s %11s %11s %10s %10s %9s %9s %13s\n",
+      scrapes, scrapes / 4 * 8, backend.c_str(), libbpf_num_possible_cpus(), "series", "read ms",
+      "p50 1c ms", "p99 1c ms", "p50 8c ms", "p99 8c ms", "body MiB", "gzip MiB", "RSS MiB",
+      "peak MiB", "CPU ms/read");
   for (const long n : sizes) {
-    const Row r = measure(n, scrapes);
-    std::printf("%9ld %9.1f %11.2f %11.2f %11.2f %11.2f %10.2f %10.2f %9.1f %13.1f\n", r.series,
-                r.read_ms, r.p50_1, r.p99_1, r.p50_8, r.p99_8, r.plain_mib, r.gzip_mib, r.rss_mib,
-                r.cpu_ms_per_read);
+    const Row r = measure(n, scrapes, backend);
+    std::printf("%9ld %9.1f %11.2f %11.2f %11.2f %11.2f %10.2f %10.2f %9.1f %9.1f %13.1f\n",
+                r.series, r.read_ms, r.p50_1, r.p99_1, r.p50_8, r.p99_8, r.plain_mib, r.gzip_mib,
+                r.rss_mib, r.peak_rss_mib, r.cpu_ms_per_read);
     std::fflush(stdout);
   }
   if (arg(argc, argv, "idle", "yes") == "yes")
