@@ -17,7 +17,7 @@
 # process, to both sections; --features adds the exporter with $SLE_BPF_FEATURES=LIST (its slower
 # read paths). Needs root, bpftrace, and for the VM section qemu-system-x86, busybox-static and
 # cpio (scripts/install-deps.sh). Builds what it needs into build/. Takes about 6 minutes for
-# the host, 15 for the VM (TCG) and 3 for serving at scale.
+# the host, 15 for the VM (TCG) and 2 for serving at scale.
 set -eu -o pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
