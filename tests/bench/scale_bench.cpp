@@ -1,10 +1,15 @@
 // What serving many series costs (README, "Performance"): the real exporter with 1,000, 10,000
 // and 100,000 setsockopt series (distinct option numbers from this process), and for each the
 // read cycle, scrape latency p50/p99 with 1 and with 8 concurrent clients, the body plain and
-// gzip, the resident size after the scrapes, and the CPU one read takes; then the idle CPU of
-// the default config. Needs root.
+// gzip, the resident size after the scrapes and its peak over the run (a read's transient
+// buffers show only there), and the CPU one read takes; then the idle CPU of the default config.
+// Needs root. The header says how many CPUs are possible: a per-CPU map value holds a slot per
+// possible CPU, so that is what a read copies out per key.
 //
 //   sudo ./build/tests/bench/scale_bench [--series=1000,10000,100000] [--scrapes=200]
+//                                        [--idle=yes|no] [--backend=auto]
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,7 +19,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -67,11 +74,44 @@ double cpu_seconds(pid_t pid) {
   return ns / 1e9;
 }
 
-double rss_mib(pid_t pid) {
+// A size from /proc/PID/status in MiB: VmRSS (resident now) or VmHWM (the peak).
+double status_mib(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024;
   return -1;
+}
+
+// Keys in each generation of the exporter's counts maps (README, "Lifecycle": a read switches
+// the generation the programs count into and reads the other): the maps the process holds open
+// (their ids are in /proc/PID/fdinfo), by name.
+std::vector<long> generation_entries(pid_t pid) {
+  std::vector<long> out;
+  const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fdinfo";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(fds, ec)) {
+    std::ifstream in(entry.path());
+    __u32 id = 0;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("map_id:", 0) == 0) id = static_cast<__u32>(std::stoul(line.substr(7)));
+    const int fd = id ? bpf_map_get_fd_by_id(id) : -1;
+    if (fd < 0) continue;  // not a map, or gone meanwhile
+    bpf_map_info info{};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+        std::string_view(info.name).starts_with("sle_counts_")) {
+      std::vector<char> key(info.key_size), next(info.key_size);
+      long n = 0;
+      for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, next.data()) == 0;
+           prev = key.data()) {
+        key.swap(next);
+        ++n;
+      }
+      out.push_back(n);
+    }
+    ::close(fd);
+  }
+  return out;
 }
 
 // Scrape latencies in ms from `clients` concurrent clients, `per_client` scrapes each.
@@ -96,10 +136,10 @@ std::vector<double> latencies(std::uint16_t port, int clients, int per_client) {
 struct Row {
   long series = 0;
   double read_ms = 0, p50_1 = 0, p99_1 = 0, p50_8 = 0, p99_8 = 0, plain_mib = 0, gzip_mib = 0,
-         rss_mib = 0, cpu_ms_per_read = 0;
+         rss_mib = 0, peak_rss_mib = 0, cpu_ms_per_read = 0;
 };
 
-Row measure(long n, int scrapes) {
+Row measure(long n, int scrapes, const std::string& backend) {
   const std::uint16_t port = sle::test::free_listen_port();
   const std::string config = sle::test::write_temp_file(
       "read_interval: 1s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
@@ -108,30 +148,67 @@ Row measure(long n, int scrapes) {
           "  setsockopt:\n    max_entries: " +
           std::to_string(n + 4096) + "\n    labels: [level, optname]\n",
       ".yaml");
-  sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
+  sle::test::ExporterProcess exporter(port,
+                                      {"--config.file=" + config, "--bpf.backend=" + backend});
   // n distinct keys: option numbers nobody uses, at SOL_SOCKET (the call fails, the hook counts).
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  for (long i = 0; i < n; ++i)
-    ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
-  ::close(fd);
+  const auto call_every_key = [fd, n] {
+    const int one = 1;
+    for (long i = 0; i < n; ++i)
+      ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
+  };
+  // Every key in both generations, as when workloads keep calling, so that every read reads n
+  // keys: a key called once sits in one generation only, and every other read would find its
+  // map nearly empty. Between two rounds of calls, one read (which switches the generation).
+  const std::string last_read = "socket_lsm_exporter_last_read_timestamp_seconds";
+  call_every_key();
+  for (int round = 0;; ++round) {
+    const std::vector<long> gens = generation_entries(exporter.pid());
+    if (gens.size() == 2 && std::min(gens[0], gens[1]) >= n) break;
+    if (round == 10) {
+      std::fprintf(stderr, "scale_bench: after %d rounds the generations hold %ld and %ld keys\n",
+                   round, gens.empty() ? -1 : gens[0], gens.size() < 2 ? -1 : gens[1]);
+      break;
+    }
+    const double before = metric(scrape(port), last_read);
+    for (int i = 0; i < 100 && metric(scrape(port), last_read) == before; ++i)
+      std::this_thread::sleep_for(100ms);
+    call_every_key();
+  }
+  // Then a call every 50 ms: a read skips a generation whose calls total has not moved since it
+  // was last read (an idle hook), and the reads measured here are those of a busy one.
+  std::jthread heartbeat([fd](const std::stop_token& stop) {
+    const int one = 1;
+    while (!stop.stop_requested()) {
+      ::setsockopt(fd, SOL_SOCKET, 100000, &one, sizeof one);
+      std::this_thread::sleep_for(50ms);
+    }
+  });
   const std::string entries = "socket_lsm_exporter_map_entries{hook=\"setsockopt\"}";
   for (int i = 0; i < 100 && metric(scrape(port), entries) < static_cast<double>(n); ++i)
     std::this_thread::sleep_for(200ms);
 
   Row row;
   row.series = n;
-  // Reads on their own: the read duration as the exporter reports it, and the CPU the process
-  // used over ten reads with no scrape.
+  // Reads on their own: the read duration as the exporter reports it, over ten reads told apart
+  // by their timestamps (a slow read is seen several times), and the CPU the process used from
+  // the first to the last of them (the polls' scrapes included). A read follows the previous
+  // one's end by read_interval, so under emulation there are fewer reads than seconds.
+  const std::string duration = "socket_lsm_exporter_read_duration_seconds";
   std::vector<double> reads;
-  const double cpu_before = cpu_seconds(exporter.pid());
-  for (int i = 0; i < 10; ++i) {
+  double last_seen = -1, cpu_first = 0, cpu_last = 0;
+  for (int i = 0; i < 100 && reads.size() < 10; ++i) {
     std::this_thread::sleep_for(1s);
-    reads.push_back(metric(scrape(port), "socket_lsm_exporter_read_duration_seconds") * 1000);
+    const std::string body = scrape(port);
+    const double at = metric(body, last_read);
+    if (at == last_seen) continue;
+    last_seen = at;
+    reads.push_back(metric(body, duration) * 1000);
+    (reads.size() == 1 ? cpu_first : cpu_last) = cpu_seconds(exporter.pid());
   }
-  const double cpu_after = cpu_seconds(exporter.pid());
   row.read_ms = percentile(reads, 0.5);
-  row.cpu_ms_per_read = (cpu_after - cpu_before) * 1000 / 10;
+  row.cpu_ms_per_read =
+      reads.size() > 1 ? (cpu_last - cpu_first) * 1000 / static_cast<double>(reads.size() - 1) : -1;
 
   const auto one_client = latencies(port, 1, scrapes);
   row.p50_1 = percentile(one_client, 0.5);
@@ -143,8 +220,12 @@ Row measure(long n, int scrapes) {
   const auto gzip = http_get(port, "/metrics", {"Accept-Encoding: gzip"});
   row.plain_mib = plain ? static_cast<double>(plain->body.size()) / 1048576 : -1;
   row.gzip_mib = gzip ? static_cast<double>(gzip->body.size()) / 1048576 : -1;
-  row.rss_mib = rss_mib(exporter.pid());
+  row.rss_mib = status_mib(exporter.pid(), "VmRSS");
+  row.peak_rss_mib = status_mib(exporter.pid(), "VmHWM");
   exporter.stop();
+  heartbeat.request_stop();
+  heartbeat.join();
+  ::close(fd);
   return row;
 }
 
@@ -173,16 +254,19 @@ int main(int argc, char** argv) {
   std::stringstream list(arg(argc, argv, "series", "1000,10000,100000"));
   for (std::string item; std::getline(list, item, ',');) sizes.push_back(std::stol(item));
   const int scrapes = std::stoi(arg(argc, argv, "scrapes", "200"));
+  const std::string backend = arg(argc, argv, "backend", "auto");
   std::printf(
-      "serving at scale: setsockopt series, read every 1 s; %d scrapes with 1 client, %d with 8\n"
-      "%9s %9s %11s %11s %11s %11s %10s %10s %9s %13s\n",
-      scrapes, scrapes / 4 * 8, "series", "read ms", "p50 1c ms", "p99 1c ms", "p50 8c ms",
-      "p99 8c ms", "body MiB", "gzip MiB", "RSS MiB", "CPU ms/read");
+      "serving at scale: setsockopt series, read every 1 s; %d scrapes with 1 client, %d with 8;"
+      " backend %s; %d possible CPUs\n"
+      "%9s %9s %11s %11s %11s %11s %10s %10s %9s %9s %13s\n",
+      scrapes, scrapes / 4 * 8, backend.c_str(), libbpf_num_possible_cpus(), "series", "read ms",
+      "p50 1c ms", "p99 1c ms", "p50 8c ms", "p99 8c ms", "body MiB", "gzip MiB", "RSS MiB",
+      "peak MiB", "CPU ms/read");
   for (const long n : sizes) {
-    const Row r = measure(n, scrapes);
-    std::printf("%9ld %9.1f %11.2f %11.2f %11.2f %11.2f %10.2f %10.2f %9.1f %13.1f\n", r.series,
-                r.read_ms, r.p50_1, r.p99_1, r.p50_8, r.p99_8, r.plain_mib, r.gzip_mib, r.rss_mib,
-                r.cpu_ms_per_read);
+    const Row r = measure(n, scrapes, backend);
+    std::printf("%9ld %9.1f %11.2f %11.2f %11.2f %11.2f %10.2f %10.2f %9.1f %9.1f %13.1f\n",
+                r.series, r.read_ms, r.p50_1, r.p99_1, r.p50_8, r.p99_8, r.plain_mib, r.gzip_mib,
+                r.rss_mib, r.peak_rss_mib, r.cpu_ms_per_read);
     std::fflush(stdout);
   }
   if (arg(argc, argv, "idle", "yes") == "yes")

@@ -18,6 +18,11 @@
 #                                  initramfs has it) once per backend; sle.bench_args=A,B its
 #                                  arguments (commas for spaces). Markers: SLE-VM-BENCH-BEGIN
 #                                  backend=X, SLE-VM-BENCH-END backend=X rc=N seconds=S
+#   sle.scale=A,B                  after those, tests/bench/scale_bench (when the initramfs has
+#                                  it) with the arguments A B (commas for spaces, + for a comma
+#                                  inside one: --series=1000+100000). Markers: SLE-VM-SCALE-BEGIN
+#                                  possible=0-63 online=0-1 (the guest's CPUs, from sysfs),
+#                                  SLE-VM-SCALE-END rc=N seconds=S
 # Markers read by run.sh: SLE-VM-INIT, SLE-VM-BEGIN run=X, SLE-VM-RESULT run=X rc=N seconds=S,
 # SLE-VM-DONE. Only -u, not -e: if /init exited the kernel would panic and every later run (and
 # the DONE marker) would be lost, so failures are reported and the script goes on.
@@ -104,6 +109,17 @@ if [ -n "$bench" ]; then
     (cd /tmp && exec hook_bench --backend="$backend" $bench_args)
     echo "SLE-VM-BENCH-END backend=$backend rc=$? seconds=$(($(date +%s) - start))"
   done
+fi
+
+scale=$(param sle.scale "" | tr ',+' ' ,')
+if [ -n "$scale" ]; then
+  # Possible CPUs set the size of every per-CPU map value a read copies out (-smp N,maxcpus=M).
+  echo "SLE-VM-SCALE-BEGIN possible=$(cat /sys/devices/system/cpu/possible)" \
+    "online=$(cat /sys/devices/system/cpu/online)"
+  start=$(date +%s)
+  # shellcheck disable=SC2086 # scale is a list of words
+  (cd /tmp && SLE_EXPORTER=/opt/sle/bin/socket_lsm_exporter exec scale_bench $scale)
+  echo "SLE-VM-SCALE-END rc=$? seconds=$(($(date +%s) - start))"
 fi
 
 echo "SLE-VM-DONE"
