@@ -189,23 +189,9 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
   const Level before = level(scrape(port));
   print("before", before);
 
-  // Scrapes all along, checking the invariant at each.
-  std::atomic<bool> stop{false};
-  std::atomic<int> scrapes{0};
-  std::vector<std::string> broken;
-  std::thread scraper([&] {
-    while (!stop) {
-      try {
-        const std::string why = invariant_broken(scrape(port));
-        if (!why.empty()) broken.push_back(why);
-        ++scrapes;
-      } catch (const std::exception& e) {
-        broken.push_back(e.what());
-      }
-      // A scrape of the whole churn parses tens of thousands of series: leave the churn a core.
-      std::this_thread::sleep_for(1s);
-    }
-  });
+  // Scrapes all along, checking the invariant at each; a scrape of the whole churn parses tens
+  // of thousands of series: a pause of 1 s leaves the churn a core.
+  InvariantWatch watch(port, 1s);
 
   const auto t0 = std::chrono::steady_clock::now();
   std::string failure;
@@ -234,8 +220,7 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "churn: " << n << " cgroups made, used and removed in " << churn_seconds << " s\n";
   if (!failure.empty() || churn_seconds + 10 >= expire_after) {
-    stop = true;
-    scraper.join();
+    watch.stop();
     ASSERT_EQ(failure, "");
     FAIL() << "the churn took " << churn_seconds << " s, too long to check the series before "
            << "they expire (" << expire_after << " s)";
@@ -286,18 +271,16 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
     for (const auto& [key, s] : after)
       if (s.labels.contains("cgroup") && s.labels.at("cgroup").starts_with(kSlices)) ++left;
   } while (left > 0 && std::chrono::steady_clock::now() < deadline);
-  stop = true;
-  scraper.join();
+  watch.stop();
   EXPECT_EQ(left, 0u) << "series of expired cgroups left";
   // The level a few reads on: the read that expired them measured its size while they went.
   std::this_thread::sleep_for(3s);
   after = scrape(port);
   const Level end = level(after);
   print("after expiry", end);
-  std::cout << "churn: " << scrapes << " scrapes during the churn and the expiry\n";
-  EXPECT_TRUE(broken.empty()) << broken.size() << " scrapes broke the invariant, the first: "
-                              << (broken.empty() ? "" : broken.front());
-  EXPECT_GT(scrapes, 0);
+  std::cout << "churn: " << watch.scrapes() << " scrapes during the churn and the expiry\n";
+  EXPECT_EQ(watch.broken(), "");
+  EXPECT_GT(watch.scrapes(), 0);
   for (const char* hook : kHooks)
     EXPECT_LE(end.entries.at(hook), before.entries.at(hook) * 1.1 + 5) << hook;
   EXPECT_EQ(end.dead, 0);

@@ -221,20 +221,7 @@ TEST_F(ExporterTest, ExactUnderLoadWhileScrapedWithoutPause) {
   ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
   const TestCgroup cgroup;
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> scrapes{0};
-  std::vector<std::string> broken;
-  std::thread scraper([&] {
-    while (!stop) {
-      try {
-        const std::string why = invariant_broken(scrape(port));
-        if (!why.empty()) broken.push_back(why);
-        ++scrapes;
-      } catch (const std::exception& e) {
-        broken.push_back(e.what());
-      }
-    }
-  });
+  InvariantWatch watch(port, std::chrono::milliseconds(0));
   const std::string failed = cgroup.run([per_thread] {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return std::string("socket failed");
@@ -251,11 +238,9 @@ TEST_F(ExporterTest, ExactUnderLoadWhileScrapedWithoutPause) {
     return errors == 0 ? std::string() : std::to_string(errors.load()) + " setsockopt calls failed";
   });
   // A few scrapes after the last call, so that the final counts are read under scraping too.
-  const int seen = scrapes;
-  while (scrapes < seen + 3 && broken.empty())
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  stop = true;
-  scraper.join();
+  const int seen = watch.scrapes();
+  while (watch.scrapes() < seen + 3) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  watch.stop();
   ASSERT_EQ(failed, "");
 
   const Samples samples = scrape_until_cgroup_seen(port, cgroup.path());
@@ -263,11 +248,9 @@ TEST_F(ExporterTest, ExactUnderLoadWhileScrapedWithoutPause) {
   for (const auto& [key, count] : series_of(samples, cgroup.path()))
     if (key.starts_with("socket_lsm_setsockopt_total{")) total += static_cast<double>(count);
   EXPECT_EQ(total, 2.0 * static_cast<double>(per_thread));
-  EXPECT_TRUE(broken.empty()) << broken.size() << " of " << scrapes
-                              << " scrapes broke the invariant, the first: "
-                              << (broken.empty() ? "" : broken.front());
-  EXPECT_GT(scrapes, 3);
-  std::cout << "under load: " << scrapes << " scrapes during " << 2 * per_thread
+  EXPECT_EQ(watch.broken(), "");
+  EXPECT_GT(watch.scrapes(), 3);
+  std::cout << "under load: " << watch.scrapes() << " scrapes during " << 2 * per_thread
             << " setsockopt calls\n";
   EXPECT_EQ(invariant_broken(samples), "");
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();

@@ -164,4 +164,34 @@ std::string invariant_broken(const Samples& samples) {
   return out;
 }
 
+InvariantWatch::InvariantWatch(std::uint16_t port, std::chrono::milliseconds pause)
+    : thread_([this, port, pause] {
+        while (!stop_) {
+          std::string why;
+          try {
+            why = invariant_broken(scrape(port));
+          } catch (const std::exception& e) {
+            why = e.what();
+          }
+          if (!why.empty()) {
+            const std::lock_guard lock(mu_);
+            broken_.push_back(why);
+          }
+          ++scrapes_;
+          std::this_thread::sleep_for(pause);
+        }
+      }) {}
+
+void InvariantWatch::stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string InvariantWatch::broken() const {
+  const std::lock_guard lock(mu_);
+  if (broken_.empty()) return "";
+  return std::to_string(broken_.size()) + " of " + std::to_string(scrapes_) +
+         " scrapes broke the invariant, the first: " + broken_.front();
+}
+
 }  // namespace sle::test
