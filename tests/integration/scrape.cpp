@@ -2,13 +2,21 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <new>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "workload.h"
 
@@ -164,34 +172,65 @@ std::string invariant_broken(const Samples& samples) {
   return out;
 }
 
-InvariantWatch::InvariantWatch(std::uint16_t port, std::chrono::milliseconds pause)
-    : thread_([this, port, pause] {
-        while (!stop_) {
-          std::string why;
-          try {
-            why = invariant_broken(scrape(port));
-          } catch (const std::exception& e) {
-            why = e.what();
-          }
-          if (!why.empty()) {
-            const std::lock_guard lock(mu_);
-            broken_.push_back(why);
-          }
-          ++scrapes_;
-          std::this_thread::sleep_for(pause);
-        }
-      }) {}
+struct InvariantWatch::Shared {
+  std::atomic<bool> stop{false};
+  std::atomic<int> scrapes{0};
+  std::atomic<int> broken{0};
+  char first[2048] = {};  // the first broken scrape's reason, written before broken turns 1
+};
+// Atomics shared between processes must not hide a lock.
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
-void InvariantWatch::stop() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
+InvariantWatch::InvariantWatch(std::uint16_t port, std::chrono::milliseconds pause) {
+  void* const mem =
+      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+  shared_ = new (mem) Shared;
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    const int err = errno;
+    ::munmap(mem, sizeof(Shared));
+    throw std::runtime_error(std::string("fork: ") + std::strerror(err));
+  }
+  if (pid_ > 0) return;
+  // The scraper: dies with the test, and leaves by _exit (no atexit handlers of the test's).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  while (!shared_->stop) {
+    std::string why;
+    try {
+      why = invariant_broken(scrape(port));
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    if (!why.empty() && shared_->broken == 0) why.copy(shared_->first, sizeof shared_->first - 1);
+    if (!why.empty()) ++shared_->broken;
+    ++shared_->scrapes;
+    std::this_thread::sleep_for(pause);
+  }
+  ::_exit(0);
 }
 
+InvariantWatch::~InvariantWatch() {
+  stop();
+  shared_->~Shared();
+  ::munmap(shared_, sizeof(Shared));
+}
+
+void InvariantWatch::stop() {
+  if (pid_ <= 0) return;
+  shared_->stop = true;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int InvariantWatch::scrapes() const { return shared_->scrapes; }
+
 std::string InvariantWatch::broken() const {
-  const std::lock_guard lock(mu_);
-  if (broken_.empty()) return "";
-  return std::to_string(broken_.size()) + " of " + std::to_string(scrapes_) +
-         " scrapes broke the invariant, the first: " + broken_.front();
+  const int broken = shared_->broken;
+  if (broken == 0) return "";
+  return std::to_string(broken) + " of " + std::to_string(shared_->scrapes.load()) +
+         " scrapes broke the invariant, the first: " + shared_->first;
 }
 
 }  // namespace sle::test

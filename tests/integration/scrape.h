@@ -2,15 +2,14 @@
 // exporter the way Prometheus does.
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "workload.h"
@@ -61,26 +60,27 @@ Expected series_of(const Samples& samples, const std::string& cgroup);
 // "" when sum(labelled) + overflow + expired == calls for every hook, else what differs.
 std::string invariant_broken(const Samples& samples);
 
-// Scrapes /metrics on a thread of its own, with `pause` between scrapes, until stop(), checking
-// invariant_broken() at each: what a test runs beside a churn or a load.
+// Scrapes /metrics in a process of its own, with `pause` between scrapes, until stop(),
+// checking invariant_broken() at each: what a test runs beside a churn or a load. A process, not
+// a thread: the tests fork workloads meanwhile, and a fork while another thread holds the
+// allocator's lock (ASan's, with GCC 12) leaves the child waiting for that lock forever. So
+// construct it while the test has no other thread.
 class InvariantWatch {
  public:
   InvariantWatch(std::uint16_t port, std::chrono::milliseconds pause);
-  ~InvariantWatch() { stop(); }
+  ~InvariantWatch();
   InvariantWatch(const InvariantWatch&) = delete;
   InvariantWatch& operator=(const InvariantWatch&) = delete;
 
   void stop();
-  int scrapes() const { return scrapes_; }
+  int scrapes() const;
   // "" when every scrape so far added up, else how many did not and the first's reason.
   std::string broken() const;
 
  private:
-  std::atomic<bool> stop_{false};
-  std::atomic<int> scrapes_{0};
-  mutable std::mutex mu_;
-  std::vector<std::string> broken_;  // guarded by mu_
-  std::thread thread_;
+  struct Shared;  // in a shared anonymous mapping, written by the scraper only
+  Shared* shared_;
+  pid_t pid_ = -1;
 };
 
 }  // namespace sle::test
