@@ -12,6 +12,7 @@
 #include "common/mounts.h"
 #include "loader/embedded_objects.h"
 #include "loader/map_reader.h"
+#include "loader/object_globals.h"
 
 extern "C" {
 #include "cgroup_events.h"
@@ -23,12 +24,6 @@ namespace {
 constexpr const char* kObject = "cgroup_events";
 // Some 1,500 events of Kubernetes-length paths: the tracker's thread takes them as they come.
 constexpr std::uint32_t kRingBytes = 1 << 18;
-
-bpf_map* find_map(bpf_object* obj, const char* name) {
-  bpf_map* map = bpf_object__find_map_by_name(obj, name);
-  if (!map) throw SystemError(std::string("BPF object ") + kObject + " has no map " + name);
-  return map;
-}
 
 }  // namespace
 

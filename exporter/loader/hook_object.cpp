@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "loader/embedded_objects.h"
+#include "loader/object_globals.h"
 #include "loader/pinning.h"
 
 namespace sle {
@@ -23,40 +24,6 @@ constexpr const char* kTotalsMap = "sle_totals";
 
 std::string describe(Hook hook, Backend backend) {
   return std::string(hook.name()) + " (" + std::string(backend_name(backend)) + ")";
-}
-
-bpf_map* find_map(bpf_object* obj, const char* name) {
-  bpf_map* map = bpf_object__find_map_by_name(obj, name);
-  if (!map)
-    throw SystemError(std::string("BPF object ") + bpf_object__name(obj) + " has no map " + name);
-  return map;
-}
-
-// A global variable of the object, by name, inside its data section's map (".rodata", ".bss"):
-// the BTF of the section gives the offset. Before load that is the map's initial image; after
-// load, for .bss, the mmapped map itself. The size must be the one user space expects, so a type
-// changed on one side only fails here rather than corrupting memory.
-void* global_variable(bpf_object* obj, const char* section, const char* name, std::size_t size) {
-  const std::string what = std::string("variable ") + name + " in " + section + " of BPF object " +
-                           bpf_object__name(obj);
-  const btf* types = bpf_object__btf(obj);
-  const int sec_id = types ? btf__find_by_name_kind(types, section, BTF_KIND_DATASEC) : -1;
-  if (sec_id < 0) throw SystemError("no BTF for " + what);
-  const btf_type* sec = btf__type_by_id(types, static_cast<__u32>(sec_id));
-  const btf_var_secinfo* vars = btf_var_secinfos(sec);
-  for (__u16 i = 0; i < btf_vlen(sec); ++i) {
-    const btf_type* var = btf__type_by_id(types, vars[i].type);
-    if (std::strcmp(btf__name_by_offset(types, var->name_off), name) != 0) continue;
-    if (vars[i].size != size)
-      throw SystemError(what + " has " + std::to_string(vars[i].size) + " bytes, expected " +
-                        std::to_string(size));
-    std::size_t map_size = 0;
-    // The map's own memory, writable (libbpf before 1.3 declares it const; later ones do not).
-    void* data = const_cast<void*>(bpf_map__initial_value(find_map(obj, section), &map_size));
-    if (!data || vars[i].offset + size > map_size) throw SystemError("no memory for " + what);
-    return static_cast<char*>(data) + vars[i].offset;
-  }
-  throw SystemError("no " + what);
 }
 
 // After load, maps the object's .bss map over its initial image, as a skeleton's load does: the
@@ -71,11 +38,6 @@ void share_bss(bpf_object* obj) {
   if (!image || ::mmap(image, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
                        bpf_map__fd(map), 0) == MAP_FAILED)
     throw SystemError(std::string("mapping .bss of BPF object ") + bpf_object__name(obj), errno);
-}
-
-template <typename T>
-T* global(bpf_object* obj, const char* section, const char* name) {
-  return static_cast<T*>(global_variable(obj, section, name, sizeof(T)));
 }
 
 }  // namespace
