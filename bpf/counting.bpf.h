@@ -6,9 +6,11 @@
  * object (bpf/<hook>.bpf.c), so the maps here are that hook's own.
  *
  * Counts and totals come in two generations. Programs count into the one sle_gen names; to read,
- * user space switches sle_gen to the other, waits until no program that could still be counting
- * into the old one runs (an RCU grace period), and then reads the old one, which no program
- * touches any more: its totals and its counts agree exactly, however busy the hooks are.
+ * user space switches sle_gen to the other and reads the old one, counts first, calls last. A
+ * program adds to calls before it adds to its key's count or to overflow (sle_count), so counts +
+ * overflow == calls means none was still counting into it; otherwise user space waits for an RCU
+ * grace period, after which none can be, and reads it again. Its totals and its counts then agree
+ * exactly, however busy the hooks are.
  */
 #ifndef SLE_COUNTING_BPF_H
 #define SLE_COUNTING_BPF_H

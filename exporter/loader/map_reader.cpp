@@ -156,6 +156,15 @@ std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t
   return out;
 }
 
+std::uint64_t read_total(int map_fd, std::uint32_t gen, sle_total which) {
+  const std::size_t ncpu = possible_cpus();
+  std::vector<std::uint64_t> values(ncpu);
+  const std::uint32_t slot = (gen & 1) * SLE_TOTAL_COUNT + which;
+  if (bpf_map_lookup_elem(map_fd, &slot, values.data()) != 0)
+    throw SystemError("reading a per-CPU array map", errno);
+  return sum(values.data(), ncpu);
+}
+
 void delete_counts(int map_fd, std::span<const sle_key> keys) {
   constexpr std::size_t kChunk = 4096;
   LIBBPF_OPTS(bpf_map_batch_opts, opts);

@@ -39,6 +39,8 @@ std::vector<CountEntry> read_counts_iterating(int map_fd);
 
 // The totals of generation gen (bpf/counting.bpf.h), each summed over CPUs.
 std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen);
+// One of them.
+std::uint64_t read_total(int map_fd, std::uint32_t gen, sle_total which);
 // Every slot of a per-CPU array, each summed over CPUs.
 std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots);
 

@@ -6,16 +6,6 @@
 
 namespace sle {
 
-std::size_t KeyHash::operator()(const sle_key& key) const {
-  // Keys are zero-padded plain data: their bytes are their identity.
-  return std::hash<std::string_view>()(
-      std::string_view(reinterpret_cast<const char*>(&key), sizeof key));
-}
-
-bool KeyEqual::operator()(const sle_key& a, const sle_key& b) const {
-  return std::memcmp(&a, &b, sizeof a) == 0;
-}
-
 std::uint32_t HookSeries::find_or_add(std::string_view labels) {
   if (const auto it = index_.find(labels); it != index_.end()) return it->second;
   std::uint32_t at = 0;
@@ -45,16 +35,17 @@ void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
                         std::vector<CountEntry>& new_keys) {
   gen &= 1;
   for (const auto& entry : entries) {
-    const auto it = keys_.find(entry.first);
-    if (it == keys_.end()) {
+    const std::uint32_t at = keys_.find_next(gen, entry.first);
+    if (at == KeyTable::kNone) {
       new_keys.push_back(entry);
       continue;
     }
     // Counts only grow; a key leaves the map only through expire().
-    const std::uint64_t delta = entry.second - it->second.count[gen];
-    series_[it->second.series].current += delta;
+    KeyTable::State& state = keys_.state(at);
+    const std::uint64_t delta = entry.second - state.count[gen];
+    series_[state.series].current += delta;
     total_ += delta;
-    it->second.count[gen] = entry.second;
+    state.count[gen] = entry.second;
   }
 }
 
@@ -62,21 +53,25 @@ void HookSeries::add(std::uint32_t gen, std::span<const CountEntry> new_keys,
                      const std::function<std::string(const sle_key&)>& labels_of) {
   gen &= 1;
   for (const auto& [key, count] : new_keys) {
-    auto [it, added] = keys_.try_emplace(key);
-    if (added) {
-      it->second.series = find_or_add(labels_of(key));
-      ++series_[it->second.series].keys;
+    std::uint32_t at = keys_.find(key);  // added once, should a read pass a key twice
+    if (at == KeyTable::kNone) {
+      const std::uint32_t series = find_or_add(labels_of(key));
+      at = keys_.insert(key);
+      keys_.state(at).series = series;
+      ++series_[series].keys;
     }
-    const std::uint64_t delta = count - it->second.count[gen];
-    series_[it->second.series].current += delta;
+    KeyTable::State& state = keys_.state(at);
+    const std::uint64_t delta = count - state.count[gen];
+    series_[state.series].current += delta;
     total_ += delta;
-    it->second.count[gen] = count;
+    state.count[gen] = count;
   }
 }
 
 void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
                         const std::function<std::string(const sle_key&)>& labels_of) {
   std::vector<CountEntry> new_keys;
+  start_read(gen);
   update(gen, entries, new_keys);
   add(gen, new_keys, labels_of);
 }
@@ -94,27 +89,23 @@ void HookSeries::drop_orphans() {
 HookSeries::Expired HookSeries::expire(const std::unordered_set<std::uint64_t>& cgroup_ids) {
   Expired gone;
   if (cgroup_ids.empty()) return gone;
-  for (auto it = keys_.begin(); it != keys_.end();) {
-    if (!cgroup_ids.contains(it->first.cgroup_id)) {
-      ++it;
-      continue;
-    }
-    SeriesState& series = series_[it->second.series];
-    const std::uint64_t count = it->second.count[0] + it->second.count[1];
+  keys_.erase_if([&](const sle_key& key, const KeyTable::State& state) {
+    if (!cgroup_ids.contains(key.cgroup_id)) return false;
+    SeriesState& series = series_[state.series];
+    const std::uint64_t count = state.count[0] + state.count[1];
     series.current -= count;
     series.retained += count;
     if (--series.keys == 0) {
       expired_ += series.retained;
       total_ -= series.retained;
-      remove(it->second.series);
+      remove(state.series);
     }
     for (std::uint32_t g = 0; g < 2; ++g)
-      if (it->second.count[g] != 0) ++gone.in_generation[g];  // an entry holds at least 1
-    gone.keys.push_back(it->first);
-    it = keys_.erase(it);
-  }
+      if (state.count[g] != 0) ++gone.in_generation[g];  // an entry holds at least 1
+    gone.keys.push_back(key);
+    return true;
+  });
   // A table sized for a churn's peak would keep that memory: size it for what is left.
-  if (keys_.size() < keys_.bucket_count() / 8) keys_.rehash(0);
   if (index_.size() < index_.bucket_count() / 8) index_.rehash(0);
   if (free_.size() > series_.size() / 2) compact();
   return gone;
@@ -168,7 +159,8 @@ void HookSeries::compact() {
     moved[at] = static_cast<std::uint32_t>(kept.size());
     kept.push_back(std::move(series_[at]));
   }
-  for (auto& [key, state] : keys_) state.series = moved[state.series];
+  keys_.for_each(
+      [&](const sle_key&, KeyTable::State& state) { state.series = moved[state.series]; });
   series_ = std::move(kept);
   free_.clear();
   free_.shrink_to_fit();

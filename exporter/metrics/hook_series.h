@@ -17,16 +17,10 @@
 #include <vector>
 
 #include "loader/map_reader.h"
+#include "metrics/key_table.h"
 #include "metrics/series_labels.h"
 
 namespace sle {
-
-struct KeyHash {
-  std::size_t operator()(const sle_key& key) const;
-};
-struct KeyEqual {
-  bool operator()(const sle_key& a, const sle_key& b) const;
-};
 
 class HookSeries {
  public:
@@ -36,6 +30,8 @@ class HookSeries {
     std::uint64_t value = 0;  // its keys' counts as last read, plus what expired keys left
   };
 
+  // Starts a read of generation gen's map: update() then gets its entries in the map's order.
+  void start_read(std::uint32_t gen) { keys_.start_read(gen); }
   // Applies (part of) a read of generation gen's map (bpf/counting.bpf.h): every key with its
   // count there. A key's count is the sum of its counts in both generations. Keys not seen before
   // are left in `new_keys`, for add().
@@ -45,7 +41,7 @@ class HookSeries {
   // them), once; its series is the one with those labels.
   void add(std::uint32_t gen, std::span<const CountEntry> new_keys,
            const std::function<std::string(const sle_key&)>& labels_of);
-  // Both at once.
+  // The three at once: a whole read.
   void update(std::uint32_t gen, std::span<const CountEntry> entries,
               const std::function<std::string(const sle_key&)>& labels_of);
 
@@ -97,15 +93,10 @@ class HookSeries {
   std::uint32_t find_or_add(std::string_view labels);
   void remove(std::uint32_t series);
   void compact();
-  struct KeyState {
-    std::uint32_t series = 0;
-    std::uint64_t count[2] = {0, 0};  // in each generation, as last read
-  };
-
   std::vector<SeriesState> series_;  // labels null: a free place
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::string_view, std::uint32_t> index_;
-  std::unordered_map<sle_key, KeyState, KeyHash, KeyEqual> keys_;
+  KeyTable keys_;
   std::uint64_t expired_ = 0;
   std::uint64_t total_ = 0;  // the sum of every series' current and retained counts
 };

@@ -69,6 +69,32 @@ void SnapshotReader::publish(std::shared_ptr<Snapshot> snap) {
   latest_ = std::move(snap);
 }
 
+bool SnapshotReader::read_generation(HookState& h, std::uint32_t g, bool again,
+                                     std::vector<CountEntry>& new_keys) {
+  const int totals = h.object->totals_fd();
+  // Every call a program counts adds to the calls total first: the same total as at this
+  // generation's last read means its map is as it was then (expiry, which deletes keys, is ours
+  // and already applied), so a hook with no calls costs no walk of its map's buckets.
+  if (!again && h.gens[g].read && h.gens[g].calls == read_total(totals, g, SLE_TOTAL_CALLS))
+    return true;
+  h.series.start_read(g);
+  std::uint64_t counted = 0;
+  const std::size_t entries = for_each_count(h.object->counts_fd(g), h.object->capacity(),
+                                             [&](std::span<const CountEntry> chunk) {
+                                               for (const CountEntry& entry : chunk)
+                                                 counted += entry.second;
+                                               h.series.update(g, chunk, new_keys);
+                                             });
+  // Read after the counts, calls last: a program adds to calls, then to its key's count or to
+  // overflow, and x86 (the only processor this builds for) makes those stores visible to other
+  // CPUs in that order. So every count or overflow this read saw has its call in `calls`, and
+  // counts + overflow == calls means no call in `calls` is missing from the counts.
+  const std::uint64_t overflow = read_total(totals, g, SLE_TOTAL_OVERFLOW);
+  const std::uint64_t calls = read_total(totals, g, SLE_TOTAL_CALLS);
+  h.gens[g] = {entries, calls, overflow, true};
+  return counted + overflow == calls;
+}
+
 void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_point now) {
   for (int round = 0; round < (both ? 2 : 1); ++round) {
     std::vector<std::uint32_t> old;
@@ -76,22 +102,23 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       old.push_back(h.object->generation());
       h.object->set_generation(old.back() ^ 1);
     }
-    wait_for_running_programs();
     // Known keys are applied as the chunks come; new ones wait until every cgroup id in the maps
     // has been announced (refresh() after the reads), to be named.
     std::vector<std::vector<CountEntry>> new_keys(hooks_.size());
-    for (std::size_t i = 0; i < hooks_.size(); ++i) {
-      HookState& h = hooks_[i];
-      const std::uint32_t g = old[i];
-      const auto totals = read_totals(h.object->totals_fd(), g);
-      // Every call a program counts adds to the calls total first: the same total as at this
-      // generation's last read means its map is as it was then (expiry, which deletes keys, is
-      // ours and already applied), so a hook with no calls costs no walk of its map's buckets.
-      if (h.gens[g].read && h.gens[g].calls == totals[SLE_TOTAL_CALLS]) continue;
-      const std::size_t entries = for_each_count(
-          h.object->counts_fd(g), h.object->capacity(),
-          [&](std::span<const CountEntry> chunk) { h.series.update(g, chunk, new_keys[i]); });
-      h.gens[g] = {entries, totals[SLE_TOTAL_CALLS], totals[SLE_TOTAL_OVERFLOW], true};
+    std::vector<std::size_t> unsettled;
+    for (std::size_t i = 0; i < hooks_.size(); ++i)
+      if (!read_generation(hooks_[i], old[i], false, new_keys[i])) unsettled.push_back(i);
+    // A program that took the old generation before the switch was still counting into it (it
+    // was preempted, or the map is small and its walk quick): wait until none can be, an RCU
+    // grace period, and read those again. Counts only grow, so reading a key twice is no harm.
+    if (!unsettled.empty()) {
+      wait_for_running_programs();
+      ++settle_waits_;
+      for (const std::size_t i : unsettled)
+        if (!read_generation(hooks_[i], old[i], true, new_keys[i]))
+          throw SystemError("the counts and totals of hook " +
+                            std::string(hooks_[i].object->hook().name()) +
+                            " disagree after an RCU grace period");
     }
     if (tracker_) tracker_->refresh(now);
     for (std::size_t i = 0; i < hooks_.size(); ++i) {

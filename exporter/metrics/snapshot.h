@@ -63,6 +63,9 @@ class SnapshotReader {
   // The latest read; with read_interval 0 a fresh one, which scrapes arriving meanwhile share.
   std::shared_ptr<const Snapshot> latest();
   std::uint64_t read_errors() const { return errors_; }
+  // Reads that found a program still counting into the generation they read, and waited for an
+  // RCU grace period to read it again.
+  std::uint64_t settle_waits() const { return settle_waits_; }
 
  private:
   // What is known of one generation of one hook, from its last read.
@@ -82,6 +85,10 @@ class SnapshotReader {
   void read_now();  // requires mu_
   // Switches the generation and reads the one left behind, into the series.
   void read_generations(bool both, CgroupTracker::Clock::time_point now);
+  // Reads one hook's generation g into its series (unless no call came since its last read, and
+  // this is not a read `again`); whether its counts and totals agreed.
+  bool read_generation(HookState& h, std::uint32_t g, bool again,
+                       std::vector<CountEntry>& new_keys);
   void expire(CgroupTracker::Clock::time_point now);
   std::string labels_of(const HookState& hook, const sle_key& key,
                         CgroupTracker::Clock::time_point now);
@@ -113,6 +120,7 @@ class SnapshotReader {
   bool reading_ = false;
   std::condition_variable read_done_;
   std::atomic<std::uint64_t> errors_{0};
+  std::atomic<std::uint64_t> settle_waits_{0};
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::thread thread_;
