@@ -36,18 +36,12 @@ namespace sle::test {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr const char* kBackendEnv = "SLE_TEST_BACKEND";
 constexpr std::uint16_t kListenPort = 40123;  // a registered port, bound by each workload in turn
 constexpr const char* kSlices = "/kubepods.slice/kubepods-besteffort.slice";
 
 int env_int(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v ? std::atoi(v) : fallback;
-}
-
-std::string backend() {
-  const char* env = std::getenv(kBackendEnv);
-  return env ? env : "tracepoint";
 }
 
 // The i-th churned cgroup: its pod uid (the API's dashed form), container id and path.
@@ -182,7 +176,8 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
   for (const char* hook : kHooks)
     config += std::string("  ") + hook + ":\n    max_entries: 32768\n";
   const std::string config_file = write_temp_file(config, ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config_file, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port,
+                           {"--config.file=" + config_file, "--bpf.backend=" + test_backend()});
   // A few reads and scrapes first, so that "before" is the exporter at work, not just started.
   for (int i = 0; i < 20; ++i) scrape(port);
   std::this_thread::sleep_for(2s);

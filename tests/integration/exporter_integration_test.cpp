@@ -28,11 +28,6 @@
 namespace sle::test {
 namespace {
 
-std::string backend() {
-  const char* env = std::getenv("SLE_TEST_BACKEND");
-  return env ? env : "tracepoint";
-}
-
 std::string config_yaml(std::uint16_t port, const std::string& extra = "") {
   return "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n" +
          extra;
@@ -73,7 +68,9 @@ constexpr std::array<const char*, 4> kBackendOrder = {"lsm", "fentry", "kprobe",
 // tracepoint) logged why it was not usable, and none after it was tried.
 void expect_attached(const Samples& samples, const std::string& log) {
   const char* expect_env = std::getenv("SLE_EXPECT_BACKEND");
-  const std::string expected = backend() != "auto" ? backend() : expect_env ? expect_env : "";
+  const std::string expected = test_backend() != "auto" ? test_backend()
+                               : expect_env             ? expect_env
+                                                        : "";
   // From the log: hook -> backends it attached with; hook -> backend -> why it was not usable.
   std::map<std::string, std::vector<std::string>> attached_in_log;
   std::map<std::string, std::map<std::string, std::string>> not_usable;
@@ -100,7 +97,7 @@ void expect_attached(const Samples& samples, const std::string& log) {
         << " backend=" << attached[0] << " in the log:\n"
         << log;
     std::string tried;
-    if (backend() == "auto") {
+    if (test_backend() == "auto") {
       std::map<std::string, std::string> want_failed;  // the backends before the attached one
       for (const char* b : kBackendOrder) {
         if (attached[0] == b) break;
@@ -166,7 +163,7 @@ class ExporterTest : public ::testing::Test {
 TEST_F(ExporterTest, CountsEveryHookExactlyPerSeries) {
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const TestCgroup cgroup;
   const Ports ports = find_free_ports();
 
@@ -194,7 +191,7 @@ TEST_F(ExporterTest, CountsOverflowWhenMapsAreFullAndKeepsTheInvariant) {
   std::string hooks = "hooks:\n";
   for (const char* hook : kHooks) hooks += std::string("  ") + hook + ":\n    max_entries: 2\n";
   const std::string config = write_temp_file(config_yaml(port, hooks), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const TestCgroup cgroup;
   ASSERT_EQ(cgroup.run([&] { return run_workload(find_free_ports()); }), "");
 
@@ -218,7 +215,7 @@ TEST_F(ExporterTest, ExactUnderLoadWhileScrapedWithoutPause) {
   const long per_thread = env ? std::atol(env) : 1000000;
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const TestCgroup cgroup;
 
   InvariantWatch watch(port, std::chrono::milliseconds(0));
@@ -259,7 +256,7 @@ TEST_F(ExporterTest, ExactUnderLoadWhileScrapedWithoutPause) {
 TEST_F(ExporterTest, PromtoolFindsNoProblemInAScrape) {
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const TestCgroup cgroup;
   ASSERT_EQ(cgroup.run([&] { return run_workload(find_free_ports()); }), "");
   const auto r = http_get(port, "/metrics");
@@ -278,7 +275,7 @@ TEST_F(ExporterTest, PromtoolFindsNoProblemInAScrape) {
 TEST_F(ExporterTest, ExportsBpfRunStatsWhenAskedTo) {
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port, "bpf:\n  stats: true\n"), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const TestCgroup cgroup;
   const Ports ports = find_free_ports();
   ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
@@ -336,7 +333,7 @@ TEST_F(ExporterTest, ForcedBackendThatCannotAttachExitsOneWithTheReason) {
 TEST_F(ExporterTest, ServesALandingPageAnd404) {
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const auto root = http_get(port, "/");
   ASSERT_TRUE(root);
   EXPECT_EQ(root->status, 200);
@@ -354,7 +351,7 @@ TEST_P(StopSignalTest, DetachesEveryProgramAndExitsZero) {
   for (const LoadedProgram& p : loaded_programs()) before.insert(p.id);
   const std::uint16_t port = free_listen_port();
   const std::string config = write_temp_file(config_yaml(port), ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + backend()});
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   // The exporter's programs: loaded since `before` and held by its process (through a program or
   // link fd), so whatever else loads or unloads programs meanwhile does not count.
   const std::set<std::uint32_t> held = program_ids_held_by(exporter.pid());

@@ -25,6 +25,11 @@
 
 namespace sle::test {
 
+std::string test_backend() {
+  const char* env = std::getenv("SLE_TEST_BACKEND");
+  return env ? env : "tracepoint";
+}
+
 std::string exporter_path() {
   if (const char* env = std::getenv("SLE_EXPORTER")) return env;
   return SLE_EXPORTER_BIN;

@@ -16,6 +16,10 @@ namespace sle::test {
 // The exporter binary: $SLE_EXPORTER, else the one this build made.
 std::string exporter_path();
 
+// The backend the tests force (--bpf.backend): $SLE_TEST_BACKEND, else tracepoint, the one the
+// development machines load (the VM suite sets the others).
+std::string test_backend();
+
 // A free TCP port on loopback for the exporter to listen on.
 std::uint16_t free_listen_port();
 

@@ -21,11 +21,6 @@
 namespace sle::test {
 namespace {
 
-std::string backend() {
-  const char* env = std::getenv("SLE_TEST_BACKEND");
-  return env ? env : "tracepoint";
-}
-
 // The series of two workloads together.
 Expected sum(const Expected& a, const Expected& b) {
   Expected out = a;
@@ -61,7 +56,8 @@ class RestartTest : public ::testing::Test {
         ".yaml");
   }
   ExporterProcess start(std::uint16_t port, const std::string& config_file) const {
-    return ExporterProcess(port, {"--config.file=" + config_file, "--bpf.backend=" + backend()});
+    return ExporterProcess(port,
+                           {"--config.file=" + config_file, "--bpf.backend=" + test_backend()});
   }
 
   std::string bpffs_;

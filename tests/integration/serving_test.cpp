@@ -31,11 +31,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string backend() {
-  const char* env = std::getenv("SLE_TEST_BACKEND");
-  return env ? env : "tracepoint";
-}
-
 std::string config_yaml(std::uint16_t port) {
   return "read_interval: 1s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n";
 }
@@ -116,7 +111,8 @@ class ServingTest : public ::testing::Test {
     port_ = free_listen_port();
     config_ = write_temp_file(config_yaml(port_), ".yaml");
     exporter_ = std::make_unique<ExporterProcess>(
-        port_, std::vector<std::string>{"--config.file=" + config_, "--bpf.backend=" + backend()});
+        port_,
+        std::vector<std::string>{"--config.file=" + config_, "--bpf.backend=" + test_backend()});
   }
   void TearDown() override {
     if (exporter_) {
