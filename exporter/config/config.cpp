@@ -291,9 +291,13 @@ class Parser : private YamlFields {
         colon == std::string::npos
             ? std::nullopt
             : parse_unsigned<std::uint32_t>(std::string_view(address).substr(colon + 1));
-    const bool bracketed_ok =
-        host.empty() || (host.front() == '[') == (host.back() == ']' && host.size() >= 2);
-    if (!port || *port > kMaxPort || !bracketed_ok)
+    // A name or IPv4 address as it is, an IPv6 address in brackets: no colon and no bracket
+    // anywhere else, so that a typo fails here rather than when the server starts, after the
+    // programs are loaded.
+    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']' &&
+                           host.substr(1, host.size() - 2).find_first_of("[]") == host.npos;
+    const bool plain = host.find_first_of("[]:") == host.npos;
+    if (!port || *port > kMaxPort || !(bracketed || plain))
       fail(field, "invalid listen address " + quote(address) +
                       " (expected [host]:port, e.g. :10142 or 127.0.0.1:10142)");
     return ListenAddress{std::string(host), static_cast<std::uint16_t>(*port)};

@@ -560,7 +560,8 @@ TEST(ConfigErrors, TelemetryPathRoot) {
 }
 
 TEST(ConfigErrors, BadListenAddress) {
-  for (const char* bad : {"10142", "localhost", ":", ":http", ":70000", "[::1:80", "::1]:80"}) {
+  for (const char* bad : {"10142", "localhost", ":", ":http", ":70000", "[::1:80", "::1]:80",
+                          "]:80", "[]:80", "::1:80", "[[::1]]:80", "a]b:80"}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(error_of(std::string("web:\n  listen_address: \"") + bad + "\"\n"),
               std::string("config.yaml:2:19: web.listen_address: invalid listen address \"") + bad +
