@@ -27,9 +27,9 @@ BUILD_PACKAGES="
 # the container image (tests/deploy). util-linux (unshare, setpriv), libcap2-bin (capsh): the
 # image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
 # scripts/gen-prometheusrule.py. bpftrace: what the benchmark compares the exporter with
-# (scripts/bench.sh).
+# (scripts/bench.sh). shellcheck: the scripts' lint (tests/lint/shell.sh).
 TEST_PACKAGES="
-  openssl curl bpftrace
+  openssl curl bpftrace shellcheck
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin

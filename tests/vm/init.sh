@@ -72,8 +72,8 @@ features=$(param sle.features "")
 for entry in $(echo "$runs" | tr ',' ' '); do
   case $entry in
     auto:*) backend=auto expect=${entry#auto:} tests=$filter ;;
-    churn:*) backend=${entry#churn:} expect= tests='ChurnTest.*' ;;
-    *) backend=$entry expect= tests=$filter ;;
+    churn:*) backend=${entry#churn:} expect='' tests='ChurnTest.*' ;;
+    *) backend=$entry expect='' tests=$filter ;;
   esac
   echo "SLE-VM-BEGIN run=$entry"
   start=$(date +%s)
