@@ -100,8 +100,10 @@ HookSeries::Expired HookSeries::expire(const std::unordered_set<std::uint64_t>& 
       total_ -= series.retained;
       remove(state.series);
     }
-    for (std::uint32_t g = 0; g < 2; ++g)
+    for (std::uint32_t g = 0; g < 2; ++g) {
       if (state.count[g] != 0) ++gone.in_generation[g];  // an entry holds at least 1
+      gone.counts_in_generation[g] += state.count[g];
+    }
     gone.keys.push_back(key);
     return true;
   });

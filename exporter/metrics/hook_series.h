@@ -48,10 +48,11 @@ class HookSeries {
   // Removes the keys of these cgroup ids (they are gone, so their counts are final): their counts
   // stay in their series, and a series left without keys moves its value to expired(). Returns
   // the keys, for the caller to delete from the kernel's maps, and how many were in each
-  // generation's map.
+  // generation's map with what counts.
   struct Expired {
     std::vector<sle_key> keys;
     std::size_t in_generation[2] = {0, 0};
+    std::uint64_t counts_in_generation[2] = {0, 0};
   };
   Expired expire(const std::unordered_set<std::uint64_t>& cgroup_ids);
 

@@ -88,11 +88,19 @@ bool SnapshotReader::read_generation(HookState& h, std::uint32_t g, bool again,
   // Read after the counts, calls last: a program adds to calls, then to its key's count or to
   // overflow, and x86 (the only processor this builds for) makes those stores visible to other
   // CPUs in that order. So every count or overflow this read saw has its call in `calls`, and
-  // counts + overflow == calls means no call in `calls` is missing from the counts.
+  // counts + overflow == calls (with what expiry deleted from the map) means no call in `calls`
+  // is missing from the counts.
   const std::uint64_t overflow = read_total(totals, g, SLE_TOTAL_OVERFLOW);
   const std::uint64_t calls = read_total(totals, g, SLE_TOTAL_CALLS);
-  h.gens[g] = {entries, calls, overflow, true};
-  return counted + overflow == calls;
+  Generation& gen = h.gens[g];
+  // A generation's first read comes after a grace period (read_generations): what its map lacks
+  // then, expiry deleted before this process started.
+  if (!gen.read && counted + overflow <= calls) gen.deleted = calls - overflow - counted;
+  gen.entries = entries;
+  gen.calls = calls;
+  gen.overflow = overflow;
+  gen.read = true;
+  return counted + gen.deleted + overflow == calls;
 }
 
 void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_point now) {
@@ -102,6 +110,9 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       old.push_back(h.object->generation());
       h.object->set_generation(old.back() ^ 1);
     }
+    // The first read of each generation waits for the grace period first: what the maps then
+    // lack against their totals is what an earlier exporter's expiry deleted (pinned maps).
+    if (both) wait_for_running_programs();
     // Known keys are applied as the chunks come; new ones wait until every cgroup id in the maps
     // has been announced (refresh() after the reads), to be named.
     std::vector<std::vector<CountEntry>> new_keys(hooks_.size());
@@ -146,6 +157,7 @@ void SnapshotReader::expire(CgroupTracker::Clock::time_point now) {
     for (std::uint32_t g = 0; g < 2; ++g) {
       delete_counts(h.object->counts_fd(g), gone.keys);
       h.gens[g].entries -= std::min(h.gens[g].entries, gone.in_generation[g]);
+      h.gens[g].deleted += gone.counts_in_generation[g];
     }
   }
   const std::vector<std::uint64_t> forgotten(ids.begin(), ids.end());

@@ -73,6 +73,10 @@ class SnapshotReader {
     std::size_t entries = 0;
     std::uint64_t calls = 0;
     std::uint64_t overflow = 0;
+    // Counts its map no longer holds, whose calls its calls total still has: what expiry deleted
+    // since this process's first read, and what was missing at that read (deleted by an earlier
+    // exporter, pinned maps).
+    std::uint64_t deleted = 0;
     bool read = false;  // its counts map read once at least, by this process
   };
   struct HookState {

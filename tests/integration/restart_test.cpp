@@ -12,7 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
+#include <thread>
 
 #include "harness.h"
 #include "scrape.h"
@@ -108,6 +110,47 @@ TEST_F(RestartTest, CountsGoOnAcrossARestart) {
         total(first, "socket_lsm_hook_calls_total", hook) + static_cast<double>(workload_calls))
         << hook;
   }
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
+TEST_F(RestartTest, CountsExpiredBeforeARestartStayExpiredAndTheReadsExact) {
+  // Expiry deletes keys from the pinned maps while their calls stay in the totals: the restarted
+  // exporter finds its maps short of their totals by those counts, and must read them exactly,
+  // without a failed read, with the expired total it kept.
+  const std::uint16_t port = free_listen_port();
+  const std::string cfg = config(port, "cgroups:\n  expire_after: 1s\n");
+  double expired_before = 0;
+  {
+    ExporterProcess exporter = start(port, cfg);
+    auto gone = std::make_unique<TestCgroup>("expiring");
+    const std::string path = gone->path();
+    const Ports ports = find_free_ports();
+    ASSERT_EQ(gone->run([&] { return run_workload(ports); }), "");
+    ASSERT_FALSE(series_of(scrape(port), path).empty());
+    gone.reset();
+    Samples s;
+    for (int i = 0; i < 100; ++i) {  // read_interval 0: each scrape reads
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      s = scrape(port);
+      if (series_of(s, path).empty()) break;
+    }
+    ASSERT_TRUE(series_of(s, path).empty()) << "the removed cgroup's series did not expire";
+    expired_before = total(s, "socket_lsm_exporter_expired_total", "connect");
+    EXPECT_GE(expired_before, 1);
+    EXPECT_EQ(invariant_broken(s), "");
+    EXPECT_EQ(value(s, "socket_lsm_exporter_read_errors_total", {}), 0);
+    EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+  }
+  ExporterProcess exporter = start(port, cfg);
+  const TestCgroup cgroup;
+  const Ports ports = find_free_ports();
+  ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
+  scrape(port);  // reads one generation, the next scrape the other
+  const Samples after = scrape(port);
+  EXPECT_EQ(series_of(after, cgroup.path()), expected_series(ports));
+  EXPECT_EQ(total(after, "socket_lsm_exporter_expired_total", "connect"), expired_before);
+  EXPECT_EQ(invariant_broken(after), "");
+  EXPECT_EQ(value(after, "socket_lsm_exporter_read_errors_total", {}), 0) << exporter.log();
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 

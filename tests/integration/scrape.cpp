@@ -198,7 +198,11 @@ InvariantWatch::InvariantWatch(std::uint16_t port, std::chrono::milliseconds pau
   while (!shared_->stop) {
     std::string why;
     try {
-      why = invariant_broken(scrape(port));
+      const Samples samples = scrape(port);
+      why = invariant_broken(samples);
+      // A failed read keeps the last good snapshot, which adds up: count the failures too.
+      const double errors = value(samples, "socket_lsm_exporter_read_errors_total", {});
+      if (why.empty() && errors != 0) why = std::to_string(errors) + " failed reads";
     } catch (const std::exception& e) {
       why = e.what();
     }

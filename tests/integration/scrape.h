@@ -61,7 +61,8 @@ Expected series_of(const Samples& samples, const std::string& cgroup);
 std::string invariant_broken(const Samples& samples);
 
 // Scrapes /metrics in a process of its own, with `pause` between scrapes, until stop(),
-// checking invariant_broken() at each: what a test runs beside a churn or a load. A process, not
+// checking invariant_broken() and that no read failed at each: what a test runs beside a churn or
+// a load. A process, not
 // a thread: the tests fork workloads meanwhile, and a fork while another thread holds the
 // allocator's lock (ASan's, with GCC 12) leaves the child waiting for that lock forever. So
 // construct it while the test has no other thread.

@@ -61,6 +61,8 @@ TEST(HookSeries, ExpiredKeysStayInTheirSeriesUntilItsLastKeyGoes) {
   ASSERT_EQ(gone.keys.size(), 1u);
   EXPECT_EQ(gone.in_generation[0], 1u);
   EXPECT_EQ(gone.in_generation[1], 1u);
+  EXPECT_EQ(gone.counts_in_generation[0], 3u);
+  EXPECT_EQ(gone.counts_in_generation[1], 10u);
   // cgroup 2 still holds port 80: the series keeps cgroup 1's 13, and never goes down.
   EXPECT_EQ(values(s), (std::map<std::string, std::uint64_t>{{"port=22 ", 1}, {"port=80 ", 17}}));
   EXPECT_EQ(s.expired(), 0u);
@@ -71,6 +73,8 @@ TEST(HookSeries, ExpiredKeysStayInTheirSeriesUntilItsLastKeyGoes) {
   gone = s.expire({2, 3});
   EXPECT_EQ(gone.keys.size(), 2u);
   EXPECT_EQ(gone.in_generation[1], 0u);
+  EXPECT_EQ(gone.counts_in_generation[0], 7u);  // cgroup 2's 6, cgroup 3's 1
+  EXPECT_EQ(gone.counts_in_generation[1], 0u);
   EXPECT_TRUE(s.series().empty());
   EXPECT_EQ(s.expired(), 20u);  // 13 + 6 + 1: every call, now in expired
   EXPECT_EQ(s.key_count(), 0u);
