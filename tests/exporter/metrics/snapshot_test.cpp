@@ -50,6 +50,13 @@ std::map<std::string, std::uint64_t> with_optname(const Snapshot& snap, int optn
   return out;
 }
 
+// A per-CPU map value holding `count` on the first CPU: a count written behind the programs' backs.
+std::vector<std::uint64_t> on_first_cpu(std::uint64_t count) {
+  std::vector<std::uint64_t> value(static_cast<std::size_t>(libbpf_num_possible_cpus()), 0);
+  value[0] = count;
+  return value;
+}
+
 // sum(series) + overflow + expired == calls.
 bool invariant_holds(const HookSnapshot& h) {
   return h.labelled + h.overflow + h.expired == h.calls;
@@ -270,8 +277,7 @@ TEST_F(SnapshotTest, AGenerationWithoutCallsIsNotReadAgain) {
   reader.start();
   const int optname = unique_number(17);
   setsockopt_calls(kSolSocket, optname, 1);
-  std::vector<std::uint64_t> value(static_cast<std::size_t>(libbpf_num_possible_cpus()), 0);
-  value[0] = 7;
+  const auto value = on_first_cpu(7);
   int hidden = 0;
   sle_key fake{};
   // Other processes' setsockopt calls move the total too (and get the key read): try again.
@@ -322,8 +328,7 @@ TEST_F(SnapshotTest, ACountWithoutItsCallFailsTheReadAfterAGracePeriod) {
   const auto good = reader.latest();
   ASSERT_EQ(reader.read_errors(), 0u);
   // A key with a count of 5 and no call for it, in the generation the next read reads.
-  std::vector<std::uint64_t> value(static_cast<std::size_t>(libbpf_num_possible_cpus()), 0);
-  value[0] = 5;
+  const auto value = on_first_cpu(5);
   sle_key fake{};
   fake.level = kSolSocket;
   fake.optname = static_cast<std::uint32_t>(unique_number(24));
