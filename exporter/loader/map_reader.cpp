@@ -137,32 +137,27 @@ std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity) {
   return out;
 }
 
-std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots) {
-  const std::size_t ncpu = possible_cpus();
-  std::vector<std::uint64_t> values(ncpu);
-  std::vector<std::uint64_t> out(slots);
-  for (std::uint32_t i = 0; i < slots; ++i) {
-    if (bpf_map_lookup_elem(map_fd, &i, values.data()) != 0)
-      throw SystemError("reading a per-CPU array map", errno);
-    out[i] = sum(values.data(), ncpu);
-  }
-  return out;
+namespace {
+
+// One slot of a per-CPU array, summed over CPUs; `values` holds a slot per possible CPU.
+std::uint64_t read_percpu_slot(int map_fd, std::uint32_t slot, std::vector<std::uint64_t>& values) {
+  if (bpf_map_lookup_elem(map_fd, &slot, values.data()) != 0)
+    throw SystemError("reading a per-CPU array map", errno);
+  return sum(values.data(), values.size());
 }
 
-std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen) {
-  const auto values = read_percpu_array(map_fd, 2 * SLE_TOTAL_COUNT);
-  std::array<std::uint64_t, SLE_TOTAL_COUNT> out{};
-  std::copy_n(values.begin() + (gen & 1) * SLE_TOTAL_COUNT, SLE_TOTAL_COUNT, out.begin());
+}  // namespace
+
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots) {
+  std::vector<std::uint64_t> values(possible_cpus());
+  std::vector<std::uint64_t> out(slots);
+  for (std::uint32_t i = 0; i < slots; ++i) out[i] = read_percpu_slot(map_fd, i, values);
   return out;
 }
 
 std::uint64_t read_total(int map_fd, std::uint32_t gen, sle_total which) {
-  const std::size_t ncpu = possible_cpus();
-  std::vector<std::uint64_t> values(ncpu);
-  const std::uint32_t slot = (gen & 1) * SLE_TOTAL_COUNT + which;
-  if (bpf_map_lookup_elem(map_fd, &slot, values.data()) != 0)
-    throw SystemError("reading a per-CPU array map", errno);
-  return sum(values.data(), ncpu);
+  std::vector<std::uint64_t> values(possible_cpus());
+  return read_percpu_slot(map_fd, (gen & 1) * SLE_TOTAL_COUNT + which, values);
 }
 
 void delete_counts(int map_fd, std::span<const sle_key> keys) {

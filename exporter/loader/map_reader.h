@@ -3,7 +3,6 @@
 // per-CPU totals array, each summed over CPUs.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -37,9 +36,7 @@ std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity);
 std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint32_t capacity);
 std::vector<CountEntry> read_counts_iterating(int map_fd);
 
-// The totals of generation gen (bpf/counting.bpf.h), each summed over CPUs.
-std::array<std::uint64_t, SLE_TOTAL_COUNT> read_totals(int map_fd, std::uint32_t gen);
-// One of them.
+// One of the totals of generation gen (bpf/counting.bpf.h), summed over CPUs.
 std::uint64_t read_total(int map_fd, std::uint32_t gen, sle_total which);
 // Every slot of a per-CPU array, each summed over CPUs.
 std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots);

@@ -31,6 +31,14 @@ void HookSeries::remove(std::uint32_t at) {
   free_.push_back(at);
 }
 
+void HookSeries::set_count(KeyTable::State& state, std::uint32_t gen, std::uint64_t count) {
+  // Counts only grow; a key leaves the map only through expire().
+  const std::uint64_t delta = count - state.count[gen];
+  series_[state.series].current += delta;
+  total_ += delta;
+  state.count[gen] = count;
+}
+
 void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
                         std::vector<CountEntry>& new_keys) {
   gen &= 1;
@@ -40,12 +48,7 @@ void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
       new_keys.push_back(entry);
       continue;
     }
-    // Counts only grow; a key leaves the map only through expire().
-    KeyTable::State& state = keys_.state(at);
-    const std::uint64_t delta = entry.second - state.count[gen];
-    series_[state.series].current += delta;
-    total_ += delta;
-    state.count[gen] = entry.second;
+    set_count(keys_.state(at), gen, entry.second);
   }
 }
 
@@ -60,11 +63,7 @@ void HookSeries::add(std::uint32_t gen, std::span<const CountEntry> new_keys,
       keys_.state(at).series = series;
       ++series_[series].keys;
     }
-    KeyTable::State& state = keys_.state(at);
-    const std::uint64_t delta = count - state.count[gen];
-    series_[state.series].current += delta;
-    total_ += delta;
-    state.count[gen] = count;
+    set_count(keys_.state(at), gen, count);
   }
 }
 

@@ -92,6 +92,8 @@ class HookSeries {
   // The series live in a vector (reads walk them all, in the order they came) and are found by
   // their label text; a removed one's place is reused.
   std::uint32_t find_or_add(std::string_view labels);
+  // A key's count in generation gen as just read: its series and the total move by the change.
+  void set_count(KeyTable::State& state, std::uint32_t gen, std::uint64_t count);
   void remove(std::uint32_t series);
   void compact();
   std::vector<SeriesState> series_;  // labels null: a free place

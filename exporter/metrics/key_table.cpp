@@ -41,15 +41,17 @@ std::uint32_t KeyTable::find(const sle_key& key) const {
   }
 }
 
+void KeyTable::place(std::uint32_t at) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = slot_of(keys_[at]);
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = at + 1;
+}
+
 void KeyTable::rebuild_slots(std::size_t capacity) {
   slots_.assign(capacity, 0);
   slots_.shrink_to_fit();
-  const std::size_t mask = capacity - 1;
-  for (std::uint32_t at = 0; at < keys_.size(); ++at) {
-    std::size_t i = slot_of(keys_[at]);
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = at + 1;
-  }
+  for (std::uint32_t at = 0; at < keys_.size(); ++at) place(at);
 }
 
 std::uint32_t KeyTable::insert(const sle_key& key) {
@@ -58,10 +60,7 @@ std::uint32_t KeyTable::insert(const sle_key& key) {
   keys_.push_back(key);
   states_.emplace_back();
   for (auto& next : next_) next.push_back(kNone);
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = slot_of(key);
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = at + 1;
+  place(at);
   return at;
 }
 

@@ -54,6 +54,7 @@ class KeyTable {
 
  private:
   void rebuild_slots(std::size_t capacity);
+  void place(std::uint32_t at);  // keys_[at] into the first free slot from its own
   std::size_t slot_of(const sle_key& key) const;
 
   std::vector<sle_key> keys_;

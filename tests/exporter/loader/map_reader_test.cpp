@@ -74,12 +74,10 @@ TEST_F(MapReaderTest, TotalsSumEveryCpuPerGeneration) {
   std::fill(per_cpu.begin(), per_cpu.end(), 5);
   const __u32 overflow_1 = SLE_TOTAL_COUNT + SLE_TOTAL_OVERFLOW;
   ASSERT_EQ(bpf_map_update_elem(totals.get(), &overflow_1, per_cpu.data(), BPF_ANY), 0);
-  const auto t0 = read_totals(totals.get(), 0);
-  EXPECT_EQ(t0[SLE_TOTAL_CALLS], 3 * ncpu_);
-  EXPECT_EQ(t0[SLE_TOTAL_OVERFLOW], 0u);
-  const auto t1 = read_totals(totals.get(), 1);
-  EXPECT_EQ(t1[SLE_TOTAL_CALLS], 0u);
-  EXPECT_EQ(t1[SLE_TOTAL_OVERFLOW], 5 * ncpu_);
+  EXPECT_EQ(read_total(totals.get(), 0, SLE_TOTAL_CALLS), 3 * ncpu_);
+  EXPECT_EQ(read_total(totals.get(), 0, SLE_TOTAL_OVERFLOW), 0u);
+  EXPECT_EQ(read_total(totals.get(), 1, SLE_TOTAL_CALLS), 0u);
+  EXPECT_EQ(read_total(totals.get(), 1, SLE_TOTAL_OVERFLOW), 5 * ncpu_);
 }
 
 TEST_F(MapReaderTest, DeletesKeysInBatchesAndSkipsMissingOnes) {
