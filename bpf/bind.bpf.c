@@ -7,7 +7,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void on_bind(struct socket *sock, enum sle_ptr kind, const void *address,
+static __always_inline void on_bind(struct socket *sock, enum sle_flavour kind, const void *address,
 				    int addrlen, bool user)
 {
 	sle_count_socket_address(sock, kind, address, addrlen, user, false);
@@ -16,21 +16,21 @@ static __always_inline void on_bind(struct socket *sock, enum sle_ptr kind, cons
 SEC("lsm/socket_bind")
 int BPF_PROG(lsm_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
-	on_bind(sock, SLE_PTR_BTF, address, addrlen, false);
+	on_bind(sock, SLE_TRAMPOLINE, address, addrlen, false);
 	return ret; /* observe only: never change the hook's decision */
 }
 
 SEC("fentry/security_socket_bind")
 int BPF_PROG(fentry_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	on_bind(sock, SLE_PTR_BTF, address, addrlen, false);
+	on_bind(sock, SLE_TRAMPOLINE, address, addrlen, false);
 	return 0;
 }
 
 SEC("kprobe/security_socket_bind")
 int BPF_KPROBE(kprobe_socket_bind, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	on_bind(sock, SLE_PTR_RAW, address, addrlen, false);
+	on_bind(sock, SLE_PROBE, address, addrlen, false);
 	return 0;
 }
 
@@ -40,6 +40,6 @@ int tp_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
 
 	if (sock)
-		on_bind(sock, SLE_PTR_RAW, (const void *)ctx->args[1], (int)ctx->args[2], true);
+		on_bind(sock, SLE_PROBE, (const void *)ctx->args[1], (int)ctx->args[2], true);
 	return 0;
 }

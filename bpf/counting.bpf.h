@@ -5,12 +5,25 @@
  * configured filters and label mask, builds the key and counts it. Each hook is its own BPF
  * object (bpf/<hook>.bpf.c), so the maps here are that hook's own.
  *
+ * Two tiers, so that neither memory nor a read grows with the number of possible CPUs, and a hot
+ * key costs no shared cache line (socket_lsm.h): a shared hash with one plain count per key, and
+ * in front of it, per CPU, a small set-associative cache of slots. A call whose key has a slot on
+ * its CPU adds to the slot; any other adds to the hash, atomically, and takes a free slot for the
+ * key if its set has one. Slots are never given back by a program, so a count never moves while
+ * programs run: user space empties them into the hash when nothing can count into them.
+ *
  * Counts and totals come in two generations. Programs count into the one sle_gen names; to read,
- * user space switches sle_gen to the other and reads the old one, counts first, calls last. A
- * program adds to calls before it adds to its key's count or to overflow (sle_count), so counts +
- * overflow == calls means none was still counting into it; otherwise user space waits for an RCU
- * grace period, after which none can be, and reads it again. Its totals and its counts then agree
- * exactly, however busy the hooks are.
+ * user space switches sle_gen to the other, waits for an RCU grace period (after which no program
+ * still counts into the old one) and reads it: the hash, the slots, then the totals. A program
+ * adds to calls before it adds to its key's count or to overflow (sle_count), so the hash read
+ * while the grace period runs may only lack counts: sum(counts) + overflow == calls proves it
+ * complete, else it is read again. Then the slots' counts go into the hash and the slots are
+ * emptied, before the generation counts again.
+ *
+ * A trampoline program (lsm, fentry) may share its CPU with another run midway (flavour.bpf.h):
+ * its updates of the per-CPU counts are atomic, and it takes a slot only inside
+ * sle_claim_slot()'s per-CPU exclusion. A probe program (kprobe, tracepoint) runs alone on its
+ * CPU and spares both. Updates of the shared hash are atomic for both.
  */
 #ifndef SLE_COUNTING_BPF_H
 #define SLE_COUNTING_BPF_H
@@ -19,6 +32,7 @@
 #include <bpf/bpf_helpers.h>
 #include "socket_lsm.h"
 #include "classify.h"
+#include "flavour.bpf.h"
 
 /* Set by user space between open and load; the verifier then sees constants and prunes. */
 const volatile struct sle_hook_config sle_cfg = {};
@@ -37,26 +51,26 @@ __u64 sle_self_test_hits = 0;
 /* The generation programs count into: 0 or 1. Written by user space only. */
 volatile __u32 sle_gen = 0;
 
-/* Capacity is set from the config before load. */
-#define SLE_COUNTS_MAP(name)                            \
-	struct {                                        \
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH); \
-		__uint(max_entries, 10240);             \
-		__type(key, struct sle_key);            \
-		__type(value, __u64);                   \
+/* Each generation's counts. Capacity is set from the config before load. */
+#define SLE_COUNTS_MAP(name)                     \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 10240);      \
+		__type(key, struct sle_key);     \
+		__type(value, __u64);            \
 	} name SEC(".maps")
 
 SLE_COUNTS_MAP(sle_counts_0);
 SLE_COUNTS_MAP(sle_counts_1);
 
-/* Exact per-CPU totals that never fill, SLE_TOTAL_COUNT per generation: for each generation,
- * sum(counts) + overflow == calls. */
+/* Each generation's per-CPU totals and cache: for each generation, once no program counts into
+ * it, sum(counts in the hash and the slots) + overflow == calls. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2 * SLE_TOTAL_COUNT);
+	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, __u64);
-} sle_totals SEC(".maps");
+	__type(value, struct sle_cpu);
+} sle_cpus SEC(".maps");
 
 /* One hook call as its body saw it, before the config shapes it into a key. */
 struct sle_call {
@@ -73,14 +87,6 @@ struct sle_call {
 static __always_inline bool sle_label_on(enum sle_label label)
 {
 	return sle_cfg.label_mask & SLE_LABEL_BIT(label);
-}
-
-static __always_inline void sle_add_total(__u32 index)
-{
-	__u64 *v = bpf_map_lookup_elem(&sle_totals, &index);
-
-	if (v)
-		__sync_fetch_and_add(v, 1);
 }
 
 /* Whether this is the exporter's own self-test call (then it is counted there only). */
@@ -126,36 +132,115 @@ static __always_inline void sle_make_key(struct sle_key *key, const struct sle_c
 		key->cgroup_id = bpf_get_current_cgroup_id();
 }
 
-/* Adds one to the key's entry in counts, or to the generation's overflow when the map is full. */
-static __always_inline void sle_count_in(void *counts, const struct sle_key *key, __u32 gen)
+#define SLE_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define SLE_WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+
+static __always_inline bool sle_key_equal(const struct sle_key *a, const struct sle_key *b)
 {
-	__u64 one = 1, *value;
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
+}
+
+/* The set of slots a key may take: a multiplicative hash of its four words. */
+static __always_inline __u32 sle_slot_set(const struct sle_key *key)
+{
+	const __u64 *w = (const __u64 *)key;
+	__u64 h = w[0] ^ (w[1] << 7 | w[1] >> 57) ^ (w[2] << 23 | w[2] >> 41) ^
+		  (w[3] << 41 | w[3] >> 23);
+
+	return (__u32)((h * 0x9E3779B97F4A7C15ULL) >> 59) & (SLE_CACHE_SETS - 1);
+}
+
+/* Adds one to a per-CPU count: atomically where another program may run on the CPU midway. */
+static __always_inline void sle_cpu_add(__u64 *count, enum sle_flavour kind)
+{
+	if (kind == SLE_PROBE)
+		*count += 1;
+	else
+		__sync_fetch_and_add(count, 1);
+}
+
+/* A hit: the slot holds the key; the call is counted there. A taken slot's key is written before
+ * its count turns non-zero (sle_claim_slot), and never changes while programs run. */
+static __always_inline bool sle_slot_hit(struct sle_slot *slot, const struct sle_key *key,
+					 enum sle_flavour kind)
+{
+	if (!SLE_READ_ONCE(slot->count))
+		return false;
+	asm volatile("" ::: "memory"); /* the count before the key */
+	if (!sle_key_equal(&slot->key, key))
+		return false;
+	sle_cpu_add(&slot->count, kind);
+	return true;
+}
+
+/*
+ * Takes the empty slot for the key, counting the call there; false if it is not empty, or another
+ * program on this CPU is taking a slot meanwhile. A probe program is alone on its CPU. For
+ * trampoline programs, exclusion without compare-and-swap (which 5.10 lacks): each adds 1 to
+ * cpu->claiming, reads it, and subtracts 1 at the end; only one that reads 1 writes a slot.
+ * Whoever else is between its add and its subtract has its 1 in the counter then (atomic adds
+ * lose nothing), so two programs can never both read 1 while both are inside. Programs of one CPU
+ * only ever touch its sle_cpu: migration is disabled while they run.
+ */
+static __always_inline bool sle_claim_slot(struct sle_cpu *cpu, struct sle_slot *slot,
+					   const struct sle_key *key, enum sle_flavour kind)
+{
+	bool claimed = false;
+
+	if (SLE_READ_ONCE(slot->count))
+		return false;
+	if (kind == SLE_PROBE) {
+		slot->key = *key;
+		slot->count = 1;
+		return true;
+	}
+	__sync_fetch_and_add(&cpu->claiming, 1);
+	if (SLE_READ_ONCE(cpu->claiming) == 1 && !SLE_READ_ONCE(slot->count)) {
+		slot->key = *key;
+		asm volatile("" ::: "memory"); /* the key before the count: see sle_slot_hit */
+		SLE_WRITE_ONCE(slot->count, 1);
+		claimed = true;
+	}
+	__sync_fetch_and_add(&cpu->claiming, -1);
+	return claimed;
+}
+
+/* Counts one call of key in a generation: its counts hash and this CPU's sle_cpu. */
+static __always_inline void sle_count_in(void *counts, struct sle_cpu *cpu,
+					 const struct sle_key *key, enum sle_flavour kind)
+{
+	struct sle_slot *set = &cpu->slots[sle_slot_set(key) * SLE_CACHE_WAYS];
+	__u64 zero = 0, *value;
 	long err;
 
+	if (sle_slot_hit(&set[0], key, kind) || sle_slot_hit(&set[1], key, kind))
+		return;
+	/* A key has its place in the hash before it takes a slot, so that emptying a slot into the
+	 * hash never finds the hash full. Insert only on a miss; another CPU may insert the same key
+	 * first (-EEXIST). */
 	value = bpf_map_lookup_elem(counts, key);
-	if (value) {
-		__sync_fetch_and_add(value, 1);
+	if (!value) {
+		err = bpf_map_update_elem(counts, key, &zero, BPF_NOEXIST);
+		if (!err || err == -EEXIST)
+			value = bpf_map_lookup_elem(counts, key);
+	}
+	if (!value) {
+		sle_cpu_add(&cpu->overflow, kind);
 		return;
 	}
-	/* Insert only on a miss; another CPU may insert the same key first (-EEXIST). */
-	err = bpf_map_update_elem(counts, key, &one, BPF_NOEXIST);
-	if (!err)
+	if (sle_claim_slot(cpu, &set[0], key, kind) || sle_claim_slot(cpu, &set[1], key, kind))
 		return;
-	if (err == -EEXIST) {
-		value = bpf_map_lookup_elem(counts, key);
-		if (value) {
-			__sync_fetch_and_add(value, 1);
-			return;
-		}
-	}
-	sle_add_total(gen * SLE_TOTAL_COUNT + SLE_TOTAL_OVERFLOW);
+	__sync_fetch_and_add(value, 1); /* shared with every CPU */
 }
 
 /* Applies the filters, then counts the call in the current generation. */
-static __always_inline void sle_count(const struct sle_call *call)
+static __always_inline void sle_count(const struct sle_call *call, enum sle_flavour kind)
 {
 	__u64 family_mask = sle_cfg.family_mask;
 	struct sle_key key = {};
+	struct sle_cpu *cpu;
 	__u32 gen;
 
 	if (sle_is_self_test())
@@ -164,11 +249,14 @@ static __always_inline void sle_count(const struct sle_call *call)
 		return;
 	sle_make_key(&key, call);
 	gen = sle_gen & 1;
-	sle_add_total(gen * SLE_TOTAL_COUNT + SLE_TOTAL_CALLS);
+	cpu = bpf_map_lookup_elem(&sle_cpus, &gen);
+	if (!cpu)
+		return;			/* never: the array has both generations */
+	sle_cpu_add(&cpu->calls, kind); /* calls first: see the top of this file */
 	if (gen)
-		sle_count_in(&sle_counts_1, &key, 1);
+		sle_count_in(&sle_counts_1, cpu, &key, kind);
 	else
-		sle_count_in(&sle_counts_0, &key, 0);
+		sle_count_in(&sle_counts_0, cpu, &key, kind);
 }
 
 #endif /* SLE_COUNTING_BPF_H */

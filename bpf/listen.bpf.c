@@ -7,7 +7,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void on_listen(struct socket *sock, enum sle_ptr kind)
+static __always_inline void on_listen(struct socket *sock, enum sle_flavour kind)
 {
 	sle_count_socket_local_port(sock, kind);
 }
@@ -15,21 +15,21 @@ static __always_inline void on_listen(struct socket *sock, enum sle_ptr kind)
 SEC("lsm/socket_listen")
 int BPF_PROG(lsm_socket_listen, struct socket *sock, int backlog, int ret)
 {
-	on_listen(sock, SLE_PTR_BTF);
+	on_listen(sock, SLE_TRAMPOLINE);
 	return ret; /* observe only: never change the hook's decision */
 }
 
 SEC("fentry/security_socket_listen")
 int BPF_PROG(fentry_socket_listen, struct socket *sock, int backlog)
 {
-	on_listen(sock, SLE_PTR_BTF);
+	on_listen(sock, SLE_TRAMPOLINE);
 	return 0;
 }
 
 SEC("kprobe/security_socket_listen")
 int BPF_KPROBE(kprobe_socket_listen, struct socket *sock, int backlog)
 {
-	on_listen(sock, SLE_PTR_RAW);
+	on_listen(sock, SLE_PROBE);
 	return 0;
 }
 
@@ -39,6 +39,6 @@ int tp_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
 
 	if (sock)
-		on_listen(sock, SLE_PTR_RAW);
+		on_listen(sock, SLE_PROBE);
 	return 0;
 }

@@ -7,7 +7,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void on_setsockopt(struct socket *sock, enum sle_ptr kind, int level,
+static __always_inline void on_setsockopt(struct socket *sock, enum sle_flavour kind, int level,
 					  int optname)
 {
 	struct sle_call call = {};
@@ -16,27 +16,27 @@ static __always_inline void on_setsockopt(struct socket *sock, enum sle_ptr kind
 	sle_call_from_socket(&call, sock, kind, &local_port);
 	call.level = (__u32)level;
 	call.optname = (__u32)optname;
-	sle_count(&call);
+	sle_count(&call, kind);
 }
 
 SEC("lsm/socket_setsockopt")
 int BPF_PROG(lsm_socket_setsockopt, struct socket *sock, int level, int optname, int ret)
 {
-	on_setsockopt(sock, SLE_PTR_BTF, level, optname);
+	on_setsockopt(sock, SLE_TRAMPOLINE, level, optname);
 	return ret; /* observe only: never change the hook's decision */
 }
 
 SEC("fentry/security_socket_setsockopt")
 int BPF_PROG(fentry_socket_setsockopt, struct socket *sock, int level, int optname)
 {
-	on_setsockopt(sock, SLE_PTR_BTF, level, optname);
+	on_setsockopt(sock, SLE_TRAMPOLINE, level, optname);
 	return 0;
 }
 
 SEC("kprobe/security_socket_setsockopt")
 int BPF_KPROBE(kprobe_socket_setsockopt, struct socket *sock, int level, int optname)
 {
-	on_setsockopt(sock, SLE_PTR_RAW, level, optname);
+	on_setsockopt(sock, SLE_PROBE, level, optname);
 	return 0;
 }
 
@@ -46,6 +46,6 @@ int tp_sys_enter_setsockopt(struct trace_event_raw_sys_enter *ctx)
 	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
 
 	if (sock)
-		on_setsockopt(sock, SLE_PTR_RAW, (int)ctx->args[1], (int)ctx->args[2]);
+		on_setsockopt(sock, SLE_PROBE, (int)ctx->args[1], (int)ctx->args[2]);
 	return 0;
 }

@@ -8,7 +8,7 @@
 
 /* A call on an existing socket, described by the socket alone. */
 static __always_inline void sle_call_from_socket(struct sle_call *call, struct socket *sock,
-						 enum sle_ptr kind, __u16 *local_port)
+						 enum sle_flavour kind, __u16 *local_port)
 {
 	struct sle_socket_info info;
 
@@ -20,7 +20,7 @@ static __always_inline void sle_call_from_socket(struct sle_call *call, struct s
 }
 
 /* Counts a call on an existing socket, labelled with its bound local port (listen, accept). */
-static __always_inline void sle_count_socket_local_port(struct socket *sock, enum sle_ptr kind)
+static __always_inline void sle_count_socket_local_port(struct socket *sock, enum sle_flavour kind)
 {
 	struct sle_call call = {};
 	__u16 local_port;
@@ -30,12 +30,12 @@ static __always_inline void sle_count_socket_local_port(struct socket *sock, enu
 		call.has_port = true;
 		call.port = local_port;
 	}
-	sle_count(&call);
+	sle_count(&call, kind);
 }
 
 /* Counts a call on an existing socket, labelled from the address it names: its port (bind: the
  * local port asked for; connect: the remote port) and, with_peer, the peer class. */
-static __always_inline void sle_count_socket_address(struct socket *sock, enum sle_ptr kind,
+static __always_inline void sle_count_socket_address(struct socket *sock, enum sle_flavour kind,
 						     const void *address, int addrlen, bool user,
 						     bool with_peer)
 {
@@ -51,7 +51,7 @@ static __always_inline void sle_count_socket_address(struct socket *sock, enum s
 		if (with_peer)
 			call.peer = addr.peer;
 	}
-	sle_count(&call);
+	sle_count(&call, kind);
 }
 
 #endif /* SLE_SOCKET_CALLS_BPF_H */

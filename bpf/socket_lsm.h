@@ -72,11 +72,28 @@ struct sle_key {
 	__u8 pad[6];
 };
 
-/* Indexes of the per-CPU "totals" array every hook object has. */
-enum sle_total {
-	SLE_TOTAL_CALLS = 0, /* calls that passed the filters */
-	SLE_TOTAL_OVERFLOW,  /* of those, calls not counted in the map because it was full */
-	SLE_TOTAL_COUNT,
+/*
+ * Counting (bpf/counting.bpf.h): each generation of a hook has a shared hash of counts (struct
+ * sle_key -> __u64) and, per CPU, a struct sle_cpu: that CPU's calls and overflow totals, and a
+ * small cache of slots in front of the hash, where a CPU counts its hot keys without touching
+ * shared memory. A slot, once taken in a generation, keeps its key until user space has read the
+ * generation (after switching away from it and an RCU grace period) and moved the slots' counts
+ * into the hash: then it empties them all.
+ */
+#define SLE_CACHE_WAYS 2 /* slots a key may take: a set */
+#define SLE_CACHE_SETS 32
+#define SLE_CACHE_SLOTS (SLE_CACHE_WAYS * SLE_CACHE_SETS)
+
+struct sle_slot {
+	__u64 count; /* 0: empty; else the calls of key counted here */
+	struct sle_key key;
+};
+
+struct sle_cpu {
+	__u64 calls;	/* calls that passed the filters */
+	__u64 overflow; /* of those, calls not in a series because the hash was full */
+	__u64 claiming; /* programs on this CPU inside sle_claim_slot(), see there */
+	struct sle_slot slots[SLE_CACHE_SLOTS];
 };
 
 /* Read-only configuration, set by user space between open and load. */

@@ -26,6 +26,7 @@
 #include <bpf/bpf_endian.h>
 #include "core_fixes.bpf.h"
 #include "classify.h"
+#include "flavour.bpf.h"
 
 /* SLE_FEAT_* bits (socket_lsm.h), set by user space between open and load. */
 const volatile __u32 sle_kernel_features = 0;
@@ -39,12 +40,6 @@ static __always_inline bool sle_feature(__u32 feature)
 {
 	return sle_kernel_features & feature;
 }
-
-/* How a body may read a pointer it was handed. */
-enum sle_ptr {
-	SLE_PTR_BTF, /* a BTF pointer the verifier tracks (lsm, fentry arguments): direct loads */
-	SLE_PTR_RAW, /* an address only (kprobe arguments, fd lookups): cast first, or probe reads */
-};
 
 static __always_inline bool sle_family_has_ports(__u16 family)
 {
@@ -132,9 +127,9 @@ static __always_inline void sle_read_socket_probed(struct sle_socket_info *out, 
 }
 
 static __always_inline void sle_read_socket(struct sle_socket_info *out, struct socket *sock,
-					    enum sle_ptr kind)
+					    enum sle_flavour kind)
 {
-	if (kind == SLE_PTR_BTF)
+	if (kind == SLE_TRAMPOLINE)
 		sle_read_socket_direct(out, sock);
 	else if (sle_feature(SLE_FEAT_RDONLY_CAST))
 		sle_read_socket_direct(
@@ -220,7 +215,7 @@ static __always_inline struct fdtable *sle_current_fdtable_btf(long fd)
 
 /*
  * The struct socket behind a file descriptor of the current task, or NULL if it is none. The
- * result is an address: read it as SLE_PTR_RAW.
+ * result is an address: read it as SLE_PROBE does.
  */
 static __always_inline struct socket *sle_socket_from_fd(long fd)
 {

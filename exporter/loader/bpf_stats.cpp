@@ -20,7 +20,7 @@ bool bpf_stats_sysctl_enabled() {
   return (in >> v) && v != 0;
 }
 
-std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks) {
+std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks, bool run_time) {
   using prometheus::MetricType;
   prometheus::MetricFamily seconds{
       "socket_lsm_exporter_bpf_run_seconds_total",
@@ -33,7 +33,8 @@ std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks) {
                                 {}};
   prometheus::MetricFamily misses{
       "socket_lsm_exporter_bpf_recursion_misses_total",
-      "Runs skipped because the program was already running on the CPU.",
+      "Hook calls the kernel did not run the program for, because a program was already running "
+      "on that CPU (kernels 5.12+ count them); they are in no count, the calls total included.",
       MetricType::Counter,
       {}};
   for (const Hook hook : all_hooks()) {
@@ -57,6 +58,7 @@ std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks) {
       misses.metric.push_back(m);
     }
   }
+  if (!run_time) return {std::move(misses)};
   return {std::move(seconds), std::move(runs), std::move(misses)};
 }
 

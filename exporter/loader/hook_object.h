@@ -25,6 +25,8 @@ struct HookSettings {
   // Where the maps are pinned (loader/pinning.h), "" for none: maps pinned there by an exporter
   // before are used again when they match, so counts go on across restarts.
   std::string pin_dir;
+  // Where an exporter of layout v1 pinned this hook's maps: converted when pin_dir has none.
+  std::string v1_pin_dir;
 };
 
 class HookObject {
@@ -40,12 +42,13 @@ class HookObject {
 
   Hook hook() const { return hook_; }
   Backend backend() const { return backend_; }
-  // The maps of generation gen (0 or 1): its counts, and its totals at gen * SLE_TOTAL_COUNT of
-  // the totals array (bpf/counting.bpf.h).
+  // The maps (bpf/counting.bpf.h): generation gen's (0 or 1) counts hash, and the per-CPU array
+  // whose element gen is that generation's struct sle_cpu on every CPU.
   int counts_fd(std::uint32_t gen) const;
-  int totals_fd() const;
-  std::uint32_t capacity() const;  // of each generation's counts map
-  // Whether the maps were pinned by an exporter before and are used again.
+  int cpus_fd() const;
+  std::uint32_t capacity() const;  // of each generation's counts hash
+  // Whether the maps were pinned by an exporter before and are used again (or converted from
+  // layout v1).
   bool maps_reused() const { return maps_reused_; }
 
   // The generation the programs count into; switching it is what makes the other one readable.

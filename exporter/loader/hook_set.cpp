@@ -34,8 +34,10 @@ HookSettings hook_settings(const Config& config, Hook hook) {
   s.config.family_mask = hc.family_mask;
   s.exact_ports = exact_port_bitmap(config);
   s.kernel_features = kernel_features();
-  if (!config.pin_path.empty())
+  if (!config.pin_path.empty()) {
     s.pin_dir = layout_dir(config.pin_path) + "/" + std::string(hook.name());
+    s.v1_pin_dir = config.pin_path + "/v1/" + std::string(hook.name());
+  }
   return s;
 }
 

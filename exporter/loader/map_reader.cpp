@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <numeric>
+#include <utility>
 
 #include "common/error.h"
 
@@ -19,11 +21,28 @@ std::size_t possible_cpus() {
   return static_cast<std::size_t>(n);
 }
 
-std::uint64_t sum(const std::uint64_t* values, std::size_t n) {
-  return std::accumulate(values, values + n, std::uint64_t{0});
-}
-
 constexpr int kEnotsupp = 524;  // the kernel's internal ENOTSUPP, seen by user space as is
+
+// Whether a batch operation failed because the kernel has none for this map.
+bool no_batch_ops(int e) { return e == EINVAL || e == ENOTSUP || e == kEnotsupp; }
+
+// The entries' counts summed by key, in key order; keys whose sum is 0 left out.
+std::vector<CountEntry> sum_by_key(std::vector<CountEntry> entries) {
+  const auto compare = [](const CountEntry& a, const CountEntry& b) {
+    return std::memcmp(&a.first, &b.first, sizeof a.first);
+  };
+  std::sort(entries.begin(), entries.end(),
+            [&](const CountEntry& a, const CountEntry& b) { return compare(a, b) < 0; });
+  std::vector<CountEntry> out;
+  for (const CountEntry& entry : entries) {
+    if (!out.empty() && compare(out.back(), entry) == 0)
+      out.back().second += entry.second;
+    else
+      out.push_back(entry);
+  }
+  std::erase_if(out, [](const CountEntry& e) { return e.second == 0; });
+  return out;
+}
 
 }  // namespace
 
@@ -31,8 +50,6 @@ constexpr std::uint32_t kCountsPerChunk = 4096;
 constexpr std::uint32_t kFirstChunk = 256;
 
 std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts) {
-  const std::size_t ncpu = possible_cpus();
-  std::vector<std::uint64_t> values(ncpu);
   std::vector<CountEntry> chunk;
   chunk.reserve(kCountsPerChunk);
   std::size_t total = 0;
@@ -40,8 +57,8 @@ std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts) {
   const sle_key* prev = nullptr;
   while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
     // An entry can vanish between the two calls (an expiry): skip it.
-    if (bpf_map_lookup_elem(map_fd, &next, values.data()) == 0)
-      chunk.emplace_back(next, sum(values.data(), ncpu));
+    std::uint64_t value = 0;
+    if (bpf_map_lookup_elem(map_fd, &next, &value) == 0) chunk.emplace_back(next, value);
     if (chunk.size() == kCountsPerChunk) {
       on_counts(chunk);
       total += chunk.size();
@@ -57,7 +74,6 @@ std::size_t for_each_count_iterating(int map_fd, const OnCounts& on_counts) {
 
 std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capacity,
                                                   const OnCounts& on_counts) {
-  const std::size_t ncpu = possible_cpus();
   // Small first: most reads find few keys (an idle node), and the buffers' size is what a read
   // costs then. A full batch doubles the next one, up to kCountsPerChunk.
   std::uint32_t chunk = std::clamp<std::uint32_t>(capacity, 16, kFirstChunk);
@@ -74,8 +90,7 @@ std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capa
   for (;;) {
     if (chunk > allocated) {
       keys = std::make_unique_for_overwrite<sle_key[]>(chunk);
-      values =
-          std::make_unique_for_overwrite<std::uint64_t[]>(static_cast<std::size_t>(chunk) * ncpu);
+      values = std::make_unique_for_overwrite<std::uint64_t[]>(chunk);
       allocated = chunk;
     }
     std::uint32_t count = chunk;
@@ -88,12 +103,11 @@ std::optional<std::size_t> for_each_count_batched(int map_fd, std::uint32_t capa
       continue;
     }
     if (err && e != ENOENT) {
-      if (first && (e == EINVAL || e == ENOTSUP || e == kEnotsupp)) return std::nullopt;
+      if (first && no_batch_ops(e)) return std::nullopt;
       throw SystemError("batch-reading a counts map", e);
     }
     out.clear();
-    for (std::uint32_t i = 0; i < count; ++i)
-      out.emplace_back(keys[i], sum(&values[static_cast<std::size_t>(i) * ncpu], ncpu));
+    for (std::uint32_t i = 0; i < count; ++i) out.emplace_back(keys[i], values[i]);
     on_counts(out);
     total += count;
     if (err) break;  // ENOENT: that was the last batch
@@ -137,27 +151,29 @@ std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity) {
   return out;
 }
 
-namespace {
-
-// One slot of a per-CPU array, summed over CPUs; `values` holds a slot per possible CPU.
-std::uint64_t read_percpu_slot(int map_fd, std::uint32_t slot, std::vector<std::uint64_t>& values) {
-  if (bpf_map_lookup_elem(map_fd, &slot, values.data()) != 0)
-    throw SystemError("reading a per-CPU array map", errno);
-  return sum(values.data(), values.size());
-}
-
-}  // namespace
-
-std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots) {
-  std::vector<std::uint64_t> values(possible_cpus());
-  std::vector<std::uint64_t> out(slots);
-  for (std::uint32_t i = 0; i < slots; ++i) out[i] = read_percpu_slot(map_fd, i, values);
-  return out;
-}
-
-std::uint64_t read_total(int map_fd, std::uint32_t gen, sle_total which) {
-  std::vector<std::uint64_t> values(possible_cpus());
-  return read_percpu_slot(map_fd, (gen & 1) * SLE_TOTAL_COUNT + which, values);
+void write_counts(int map_fd, std::span<const CountEntry> entries) {
+  constexpr std::size_t kChunk = 4096;
+  std::vector<sle_key> keys;
+  std::vector<std::uint64_t> values;
+  // Batch updates take no BPF_EXIST (elem_flags allows BPF_F_LOCK alone); the keys are there,
+  // and an update of a key a full hash holds takes no new entry.
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  for (std::size_t at = 0; at < entries.size(); at += kChunk) {
+    const auto chunk = entries.subspan(at, std::min(kChunk, entries.size() - at));
+    keys.clear();
+    values.clear();
+    for (const auto& [key, value] : chunk) {
+      keys.push_back(key);
+      values.push_back(value);
+    }
+    auto count = static_cast<std::uint32_t>(chunk.size());
+    if (bpf_map_update_batch(map_fd, keys.data(), values.data(), &count, &opts) == 0) continue;
+    if (!no_batch_ops(errno)) throw SystemError("batch-writing a counts map", errno);
+    // No batch updates here (before 5.6): one by one (writing a count again changes nothing).
+    for (std::size_t i = 0; i < chunk.size(); ++i)
+      if (bpf_map_update_elem(map_fd, &keys[i], &values[i], BPF_EXIST) != 0)
+        throw SystemError("writing a counts map", errno);
+  }
 }
 
 void delete_counts(int map_fd, std::span<const sle_key> keys) {
@@ -172,6 +188,63 @@ void delete_counts(int map_fd, std::span<const sle_key> keys) {
       if (bpf_map_delete_elem(map_fd, &key) != 0 && errno != ENOENT)
         throw SystemError("deleting from a counts map", errno);
   }
+}
+
+CpuCounts CpuCounts::read(int cpus_fd, std::uint32_t gen) {
+  static_assert(sizeof(sle_cpu) % 8 == 0, "a per-CPU value is laid out in steps of 8 bytes");
+  CpuCounts out;
+  out.gen_ = gen & 1;
+  out.cpus_.resize(possible_cpus());
+  if (bpf_map_lookup_elem(cpus_fd, &out.gen_, out.cpus_.data()) != 0)
+    throw SystemError("reading the per-CPU counts", errno);
+  return out;
+}
+
+std::uint64_t CpuCounts::calls() const {
+  return std::accumulate(cpus_.begin(), cpus_.end(), std::uint64_t{0},
+                         [](std::uint64_t sum, const sle_cpu& c) { return sum + c.calls; });
+}
+
+std::uint64_t CpuCounts::overflow() const {
+  return std::accumulate(cpus_.begin(), cpus_.end(), std::uint64_t{0},
+                         [](std::uint64_t sum, const sle_cpu& c) { return sum + c.overflow; });
+}
+
+std::vector<CountEntry> CpuCounts::slot_counts() const {
+  std::vector<CountEntry> taken;
+  for (const sle_cpu& cpu : cpus_)
+    for (const sle_slot& slot : cpu.slots)
+      if (slot.count != 0) taken.emplace_back(slot.key, slot.count);
+  return sum_by_key(std::move(taken));
+}
+
+void CpuCounts::empty_slots(int cpus_fd) const {
+  std::vector<sle_cpu> emptied(cpus_.size());  // zeroed: every slot empty
+  for (std::size_t c = 0; c < cpus_.size(); ++c) {
+    emptied[c].calls = cpus_[c].calls;
+    emptied[c].overflow = cpus_[c].overflow;
+  }
+  if (bpf_map_update_elem(cpus_fd, &gen_, emptied.data(), BPF_EXIST) != 0)
+    throw SystemError("emptying the per-CPU slots", errno);
+}
+
+std::vector<CountEntry> read_generation(int counts_fd, int cpus_fd, std::uint32_t gen,
+                                        std::uint32_t capacity) {
+  std::vector<CountEntry> all = read_counts(counts_fd, capacity);
+  const auto slots = CpuCounts::read(cpus_fd, gen).slot_counts();
+  all.insert(all.end(), slots.begin(), slots.end());
+  return sum_by_key(std::move(all));
+}
+
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots) {
+  std::vector<std::uint64_t> values(possible_cpus());
+  std::vector<std::uint64_t> out(slots);
+  for (std::uint32_t i = 0; i < slots; ++i) {
+    if (bpf_map_lookup_elem(map_fd, &i, values.data()) != 0)
+      throw SystemError("reading a per-CPU array map", errno);
+    out[i] = std::accumulate(values.begin(), values.end(), std::uint64_t{0});
+  }
+  return out;
 }
 
 }  // namespace sle

@@ -1,6 +1,7 @@
-// Reading a hook's maps from user space: every entry of the per-CPU counts hash (with
-// BPF_MAP_LOOKUP_BATCH, falling back to key-by-key iteration on kernels without it) and the
-// per-CPU totals array, each summed over CPUs.
+// Reading a hook's maps from user space (bpf/counting.bpf.h): each generation's counts hash, with
+// BPF_MAP_LOOKUP_BATCH (falling back to key-by-key iteration on kernels without it), and its
+// per-CPU state, struct sle_cpu on every possible CPU: the totals, and the slots of the cache in
+// front of the hash.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +19,10 @@ namespace sle {
 
 using CountEntry = std::pair<sle_key, std::uint64_t>;
 
-// Each throws SystemError when the map cannot be read.
+// Each throws SystemError when the map cannot be read or written.
 
-// Every entry of a counts map, summed over CPUs as it comes and passed on in chunks of at most a
-// few thousand: what a read holds stays bounded, whatever the map's size and the number of
-// possible CPUs. Returns how many entries there were.
+// Every entry of a counts hash, passed on in chunks of at most a few thousand: what a read holds
+// stays bounded, whatever the map's size. Returns how many entries there were.
 using OnCounts = std::function<void(std::span<const CountEntry>)>;
 std::size_t for_each_count(int map_fd, std::uint32_t capacity, const OnCounts& on_counts);
 // The two ways for_each_count reads: BPF_MAP_LOOKUP_BATCH (nullopt when the kernel has no batch
@@ -36,13 +36,39 @@ std::vector<CountEntry> read_counts(int map_fd, std::uint32_t capacity);
 std::optional<std::vector<CountEntry>> read_counts_batched(int map_fd, std::uint32_t capacity);
 std::vector<CountEntry> read_counts_iterating(int map_fd);
 
-// One of the totals of generation gen (bpf/counting.bpf.h), summed over CPUs.
-std::uint64_t read_total(int map_fd, std::uint32_t gen, sle_total which);
-// Every slot of a per-CPU array, each summed over CPUs.
-std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots);
+// Sets the counts of keys the hash already holds, in batches where the kernel has them (5.6+).
+void write_counts(int map_fd, std::span<const CountEntry> entries);
 
-// Deletes the keys from a counts map, in batches (one by one on kernels without batch deletes).
+// Deletes the keys from a counts hash, in batches (one by one on kernels without batch deletes).
 // Keys already gone are no error.
 void delete_counts(int map_fd, std::span<const sle_key> keys);
+
+// One generation's struct sle_cpu of every possible CPU, as read at one moment (offline CPUs
+// included: what they counted before going offline is there).
+class CpuCounts {
+ public:
+  static CpuCounts read(int cpus_fd, std::uint32_t gen);
+
+  std::uint64_t calls() const;
+  std::uint64_t overflow() const;
+  // The keys in the slots, each with its counts summed over slots and CPUs, in key order.
+  std::vector<CountEntry> slot_counts() const;
+  // Writes the state back with every slot empty, the totals as read. Only while no program can
+  // count into the generation (after the switch and an RCU grace period): a count added since the
+  // read would be lost.
+  void empty_slots(int cpus_fd) const;
+
+ private:
+  std::uint32_t gen_ = 0;
+  std::vector<sle_cpu> cpus_;
+};
+
+// What a generation holds, hash and slots together, summed by key: for tests and the benchmark.
+// Read while programs count into it, a count being added may be missing.
+std::vector<CountEntry> read_generation(int counts_fd, int cpus_fd, std::uint32_t gen,
+                                        std::uint32_t capacity);
+
+// Every slot of a per-CPU array of u64, each summed over CPUs.
+std::vector<std::uint64_t> read_percpu_array(int map_fd, std::uint32_t slots);
 
 }  // namespace sle

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "loader/map_reader.h"
 
 namespace sle {
 namespace {
@@ -96,6 +97,98 @@ void warn_other_layouts(const std::string& pin_path) {
       log::warn("Maps of another layout are pinned here and not used; remove them with rm -r",
                 {{"path", entry.path().string()}, {"layout", name}, {"this_layout", kPinLayout}});
   }
+}
+
+namespace {
+
+// What v1 kept per generation, in the order of its totals array.
+constexpr std::uint32_t kV1Calls = 0, kV1Overflow = 1, kV1PerGeneration = 2;
+
+// A v1 map pinned at path, checked against what v1 made; invalid when it is not there.
+UniqueFd open_v1(const std::string& path, bpf_map_type type, std::uint32_t key_size,
+                 std::uint32_t max_entries) {
+  UniqueFd fd(bpf_obj_get(path.c_str()));
+  if (!fd) return fd;
+  bpf_map_info info{};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 || info.type != static_cast<__u32>(type) ||
+      info.key_size != key_size || info.value_size != sizeof(std::uint64_t) ||
+      (max_entries != 0 && info.max_entries != max_entries)) {
+    log::warn("A pinned map is not what layout v1 made; not converting it", {{"map", path}});
+    return UniqueFd();
+  }
+  return fd;
+}
+
+}  // namespace
+
+bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int cpus_fd,
+                     std::string_view what) {
+  const std::string paths[3] = {v1_dir + "/sle_counts_0", v1_dir + "/sle_counts_1",
+                                v1_dir + "/sle_totals"};
+  const UniqueFd old_counts[2] = {open_v1(paths[0], BPF_MAP_TYPE_PERCPU_HASH, sizeof(sle_key), 0),
+                                  open_v1(paths[1], BPF_MAP_TYPE_PERCPU_HASH, sizeof(sle_key), 0)};
+  const UniqueFd old_totals =
+      open_v1(paths[2], BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), 2 * kV1PerGeneration);
+  if (!old_counts[0] || !old_counts[1] || !old_totals) return false;
+
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) throw SystemError("counting the possible CPUs", ncpu == 0 ? EINVAL : -ncpu);
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu));
+  const auto summed = [&](int fd, const void* key) {
+    if (bpf_map_lookup_elem(fd, key, per_cpu.data()) != 0) return std::uint64_t{0};
+    std::uint64_t sum = 0;
+    for (const std::uint64_t v : per_cpu) sum += v;
+    return sum;
+  };
+  std::size_t keys = 0;
+  for (std::uint32_t g = 0; g < 2; ++g) {
+    std::uint64_t unplaced = 0;  // counts of keys the new hash had no room for
+    sle_key key{}, next{};
+    const sle_key* prev = nullptr;
+    while (bpf_map_get_next_key(old_counts[g].get(), prev, &next) == 0) {
+      const std::uint64_t count = summed(old_counts[g].get(), &next);
+      if (bpf_map_update_elem(counts_fds[g], &next, &count, BPF_NOEXIST) == 0)
+        ++keys;
+      else
+        unplaced += count;
+      key = next;
+      prev = &key;
+    }
+    std::vector<sle_cpu> cpus(static_cast<std::size_t>(ncpu));
+    const __u32 calls = g * kV1PerGeneration + kV1Calls;
+    const __u32 overflow = g * kV1PerGeneration + kV1Overflow;
+    cpus[0].calls = summed(old_totals.get(), &calls);
+    cpus[0].overflow = summed(old_totals.get(), &overflow) + unplaced;
+    if (bpf_map_update_elem(cpus_fd, &g, cpus.data(), BPF_ANY) != 0)
+      throw SystemError("writing the converted totals of " + std::string(what), errno);
+    if (unplaced != 0)
+      log::warn("Counts pinned by layout v1 do not fit this capacity: counted as overflow",
+                {{"hook", what}, {"calls", std::to_string(unplaced)}});
+  }
+  for (const std::string& path : paths)
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      throw SystemError("unpinning " + path, errno);
+  ::rmdir(v1_dir.c_str());  // only when empty: anything else there is not ours to remove
+  log::info("Converted the maps pinned by layout v1; the counters go on",
+            {{"hook", what}, {"keys", std::to_string(keys)}});
+  return true;
+}
+
+void convert_v1_state(const std::string& pin_path) {
+  const std::string old_path = (fs::path(pin_path) / "v1" / "state").string();
+  const std::string new_path = (fs::path(pin_path) / kPinLayout / "state").string();
+  std::error_code ec;
+  if (!fs::exists(old_path, ec) || fs::exists(new_path, ec)) return;
+  const auto kept = PinnedBlob(old_path).read();
+  if (kept) PinnedBlob(layout_dir(pin_path) + "/state").write(*kept);
+  if (::unlink(old_path.c_str()) != 0 && errno != ENOENT)
+    throw SystemError("unpinning " + old_path, errno);
+  log::info("Converted the state kept by layout v1", {{"path", new_path}});
+}
+
+void remove_v1_dir_if_empty(const std::string& pin_path) {
+  ::rmdir((fs::path(pin_path) / "v1").c_str());  // fails, harmlessly, unless empty
 }
 
 PinnedBlob::PinnedBlob(const std::string& path) : fd_(bpf_obj_get(path.c_str())) {

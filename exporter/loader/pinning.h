@@ -5,6 +5,7 @@
 // cgroups' paths) is kept beside them in a pinned map of its own, since bpffs holds no files.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,9 +17,10 @@ struct bpf_map;
 
 namespace sle {
 
-// The version of the maps' layout (the key, the values, the two generations): change it with any
-// of them.
-inline constexpr std::string_view kPinLayout = "v1";
+// The version of the maps' layout (the key, the values, the two generations, the per-CPU
+// slots): change it with any of them. v1: per-CPU counts hashes and a totals array (until
+// 24a6d39); v2: shared counts hashes and struct sle_cpu.
+inline constexpr std::string_view kPinLayout = "v2";
 
 // <pin_path>/<layout>, made if missing: where this exporter pins. Throws SystemError.
 std::string layout_dir(const std::string& pin_path);
@@ -32,6 +34,20 @@ bool pin_maps(std::span<bpf_map* const> maps, const std::string& dir, std::strin
 // Warns about pins of another layout under pin_path, left by an older or newer exporter, and says
 // how to remove them.
 void warn_other_layouts(const std::string& pin_path);
+
+// An upgrade from layout v1 (per-CPU counts hashes sle_counts_0/1 and a per-CPU totals array
+// sle_totals, calls and overflow per generation; until 24a6d39): what one hook's v1 pins in
+// v1_dir hold goes into this layout's maps, freshly made (counts summed over CPUs into the
+// hashes, totals into the first CPU's struct sle_cpu), and the v1 pins are removed, so that
+// counters go on across the upgrade. Counts that do not fit the capacity go to overflow. Returns
+// whether there was anything to convert. Throws SystemError.
+bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int cpus_fd,
+                     std::string_view what);
+
+// The same for the kept state (<pin_path>/v1/state), when this layout has none yet; and
+// <pin_path>/v1 removed once empty. Call before opening this layout's state.
+void convert_v1_state(const std::string& pin_path);
+void remove_v1_dir_if_empty(const std::string& pin_path);
 
 // A blob of bytes in a pinned map at path, created when missing (needs CAP_BPF then; reading and
 // writing later need only the map's fd).

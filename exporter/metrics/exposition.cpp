@@ -153,9 +153,8 @@ std::vector<MetricFamily> own_families(const Snapshot& snap_ref, const HookSet& 
              {{"libbpf_version", libbpf_version()},
               {"revision", SLE_REVISION},
               {"version", SLE_VERSION}}));
-  if (stats_held || bpf_stats_sysctl_enabled()) {
-    for (auto& f : bpf_stats_families(hooks)) out.push_back(std::move(f));
-  }
+  for (auto& f : bpf_stats_families(hooks, stats_held || bpf_stats_sysctl_enabled()))
+    out.push_back(std::move(f));
   for (auto& f : process_metrics()) out.push_back(std::move(f));
   return out;
 }

@@ -1,5 +1,6 @@
 #include "metrics/hook_series.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -52,10 +53,42 @@ void HookSeries::update(std::uint32_t gen, std::span<const CountEntry> entries,
   }
 }
 
+std::vector<CountEntry> HookSeries::add_slot_counts(std::uint32_t gen,
+                                                    std::span<const CountEntry> slots,
+                                                    std::vector<CountEntry>& new_keys) {
+  gen &= 1;
+  const auto less = [](const CountEntry& a, const CountEntry& b) {
+    return std::memcmp(&a.first, &b.first, sizeof a.first) < 0;
+  };
+  bool new_keys_sorted = false;
+  std::vector<CountEntry> out;
+  out.reserve(slots.size());
+  for (const auto& [key, count] : slots) {
+    if (const std::uint32_t at = keys_.find(key); at != KeyTable::kNone) {
+      KeyTable::State& state = keys_.state(at);
+      set_count(state, gen, state.count[gen] + count);
+      out.emplace_back(key, state.count[gen]);
+      continue;
+    }
+    // Slots are few: the new keys are sorted once, if a slot's key is among them at all.
+    if (!new_keys_sorted) {
+      std::sort(new_keys.begin(), new_keys.end(), less);
+      new_keys_sorted = true;
+    }
+    const CountEntry probe{key, 0};
+    auto it = std::lower_bound(new_keys.begin(), new_keys.end(), probe, less);
+    if (it == new_keys.end() || less(probe, *it)) it = new_keys.insert(it, probe);
+    it->second += count;
+    out.emplace_back(key, it->second);
+  }
+  return out;
+}
+
 void HookSeries::add(std::uint32_t gen, std::span<const CountEntry> new_keys,
                      const std::function<std::string(const sle_key&)>& labels_of) {
   gen &= 1;
   for (const auto& [key, count] : new_keys) {
+    if (count == 0) continue;
     std::uint32_t at = keys_.find(key);  // added once, should a read pass a key twice
     if (at == KeyTable::kNone) {
       const std::uint32_t series = find_or_add(labels_of(key));

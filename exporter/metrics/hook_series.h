@@ -37,8 +37,15 @@ class HookSeries {
   // are left in `new_keys`, for add().
   void update(std::uint32_t gen, std::span<const CountEntry> entries,
               std::vector<CountEntry>& new_keys);
+  // After the hash's entries, in the same read of generation gen: the counts of the generation's
+  // slots (bpf/counting.bpf.h), in key order, added to their keys' counts there (to their entries
+  // in `new_keys` for keys not seen before). Returns each of those keys with its count in gen
+  // now, hash and slots: what the hash holds once the slots are emptied into it.
+  std::vector<CountEntry> add_slot_counts(std::uint32_t gen, std::span<const CountEntry> slots,
+                                          std::vector<CountEntry>& new_keys);
   // Adds keys not seen before: each gets its labels from labels_of (as label_text() writes
-  // them), once; its series is the one with those labels.
+  // them), once; its series is the one with those labels. Keys with a count of 0 are left out
+  // (a key takes its place in the hash before its first count lands in a slot).
   void add(std::uint32_t gen, std::span<const CountEntry> new_keys,
            const std::function<std::string(const sle_key&)>& labels_of);
   // The three at once: a whole read.

@@ -34,6 +34,14 @@ void wait_for_running_programs() {
   std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
+GracePeriod::GracePeriod() : thread_([] { wait_for_running_programs(); }) {}
+
+GracePeriod::~GracePeriod() { wait(); }
+
+void GracePeriod::wait() {
+  if (thread_.joinable()) thread_.join();
+}
+
 SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTracker* tracker,
                                PinnedBlob* state)
     : hook_set_(hooks),
@@ -69,73 +77,102 @@ void SnapshotReader::publish(std::shared_ptr<Snapshot> snap) {
   latest_ = std::move(snap);
 }
 
-bool SnapshotReader::read_generation(HookState& h, std::uint32_t g, bool again,
-                                     std::vector<CountEntry>& new_keys) {
-  const int totals = h.object->totals_fd();
-  // Every call a program counts adds to the calls total first: the same total as at this
-  // generation's last read means its map is as it was then (expiry, which deletes keys, is ours
-  // and already applied), so a hook with no calls costs no walk of its map's buckets.
-  if (!again && h.gens[g].read && h.gens[g].calls == read_total(totals, g, SLE_TOTAL_CALLS))
-    return true;
+std::size_t SnapshotReader::read_hash(HookState& h, std::uint32_t g,
+                                      std::vector<CountEntry>& new_keys, std::uint64_t& counted) {
   h.series.start_read(g);
-  std::uint64_t counted = 0;
-  const std::size_t entries = for_each_count(h.object->counts_fd(g), h.object->capacity(),
-                                             [&](std::span<const CountEntry> chunk) {
-                                               for (const CountEntry& entry : chunk)
-                                                 counted += entry.second;
-                                               h.series.update(g, chunk, new_keys);
-                                             });
-  // Read after the counts, calls last: a program adds to calls, then to its key's count or to
-  // overflow, and x86 (the only processor this builds for) makes those stores visible to other
-  // CPUs in that order. So every count or overflow this read saw has its call in `calls`, and
-  // counts + overflow == calls (with what expiry deleted from the map) means no call in `calls`
-  // is missing from the counts.
-  const std::uint64_t overflow = read_total(totals, g, SLE_TOTAL_OVERFLOW);
-  const std::uint64_t calls = read_total(totals, g, SLE_TOTAL_CALLS);
-  Generation& gen = h.gens[g];
-  // A generation's first read comes after a grace period (read_generations): what its map lacks
-  // then, expiry deleted before this process started.
-  if (!gen.read && counted + overflow <= calls) gen.deleted = calls - overflow - counted;
-  gen.entries = entries;
-  gen.calls = calls;
-  gen.overflow = overflow;
-  gen.read = true;
-  return counted + gen.deleted + overflow == calls;
+  new_keys.clear();
+  counted = 0;
+  return for_each_count(h.object->counts_fd(g), h.object->capacity(),
+                        [&](std::span<const CountEntry> chunk) {
+                          for (const CountEntry& entry : chunk) counted += entry.second;
+                          h.series.update(g, chunk, new_keys);
+                        });
 }
 
 void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_point now) {
   for (int round = 0; round < (both ? 2 : 1); ++round) {
-    std::vector<std::uint32_t> old;
+    struct Read {
+      HookState* hook = nullptr;
+      std::uint32_t gen = 0;
+      std::size_t entries = 0;
+      std::uint64_t counted = 0;  // in the hash
+      std::vector<CountEntry> new_keys;
+      std::vector<CountEntry> slot_counts;
+    };
+    std::vector<Read> reads;
     for (HookState& h : hooks_) {
-      old.push_back(h.object->generation());
-      h.object->set_generation(old.back() ^ 1);
+      const std::uint32_t old = h.object->generation();
+      h.object->set_generation(old ^ 1);
+      // A program adds to calls before anything else: the same total as at this generation's
+      // last read means it is as it was then (its slots empty, the hash as written back then;
+      // expiry, which deletes keys, is ours and already applied), so a hook with no calls costs
+      // no walk of its hash.
+      if (h.gens[old].read &&
+          h.gens[old].calls == CpuCounts::read(h.object->cpus_fd(), old).calls())
+        continue;
+      Read& r = reads.emplace_back();
+      r.hook = &h;
+      r.gen = old;
     }
-    // The first read of each generation waits for the grace period first: what the maps then
-    // lack against their totals is what an earlier exporter's expiry deleted (pinned maps).
-    if (both) wait_for_running_programs();
-    // Known keys are applied as the chunks come; new ones wait until every cgroup id in the maps
-    // has been announced (refresh() after the reads), to be named.
-    std::vector<std::vector<CountEntry>> new_keys(hooks_.size());
-    std::vector<std::size_t> unsettled;
-    for (std::size_t i = 0; i < hooks_.size(); ++i)
-      if (!read_generation(hooks_[i], old[i], false, new_keys[i])) unsettled.push_back(i);
-    // A program that took the old generation before the switch was still counting into it (it
-    // was preempted, or the map is small and its walk quick): wait until none can be, an RCU
-    // grace period, and read those again. Counts only grow, so reading a key twice is no harm.
-    if (!unsettled.empty()) {
-      wait_for_running_programs();
-      ++settle_waits_;
-      for (const std::size_t i : unsettled)
-        if (!read_generation(hooks_[i], old[i], true, new_keys[i]))
+    if (reads.empty()) {
+      if (tracker_) tracker_->refresh(now);
+      continue;
+    }
+    // The hash is read while the grace period runs (a program still counting into the old
+    // generation can then only add what the read lacks, which the totals show), unless this is
+    // the generation's first read: what its maps lack then against its totals is what an
+    // earlier exporter's expiry deleted (pinned maps), and no program may still be counting.
+    const bool first = std::any_of(reads.begin(), reads.end(),
+                                   [](const Read& r) { return !r.hook->gens[r.gen].read; });
+    GracePeriod grace;
+    if (first) grace.wait();
+    for (Read& r : reads) r.entries = read_hash(*r.hook, r.gen, r.new_keys, r.counted);
+    grace.wait();
+    for (Read& r : reads) {
+      HookState& h = *r.hook;
+      Generation& gen = h.gens[r.gen];
+      // Final now: no program counts into the generation any more.
+      const CpuCounts cpus = CpuCounts::read(h.object->cpus_fd(), r.gen);
+      r.slot_counts = cpus.slot_counts();
+      std::uint64_t in_slots = 0;
+      for (const CountEntry& entry : r.slot_counts) in_slots += entry.second;
+      const std::uint64_t overflow = cpus.overflow();
+      const std::uint64_t calls = cpus.calls();
+      if (!gen.read && r.counted + in_slots + overflow <= calls)
+        gen.deleted = calls - overflow - in_slots - r.counted;
+      if (r.counted + in_slots + overflow + gen.deleted != calls) {
+        // The hash was read before a program that took the old generation before the switch
+        // had added to it: read it again, final now.
+        ++settle_waits_;
+        r.entries = read_hash(h, r.gen, r.new_keys, r.counted);
+        if (r.counted + in_slots + overflow + gen.deleted != calls)
           throw SystemError("the counts and totals of hook " +
-                            std::string(hooks_[i].object->hook().name()) +
-                            " disagree after an RCU grace period");
+                            std::string(h.object->hook().name()) +
+                            " disagree after an RCU grace period (hash " +
+                            std::to_string(r.counted) + ", slots " + std::to_string(in_slots) +
+                            ", overflow " + std::to_string(overflow) + ", deleted " +
+                            std::to_string(gen.deleted) + ", calls " + std::to_string(calls) + ")");
+      }
+      gen.entries = r.entries;
+      gen.calls = calls;
+      gen.overflow = overflow;
+      gen.read = true;
+      // The slots' counts go into the hash, and the slots are emptied for the generation's next
+      // turn: emptied first, so that a crash in between loses counts (a later read finds the
+      // totals ahead of the counts and takes it as deleted) rather than counting them twice.
+      const std::vector<CountEntry> written =
+          h.series.add_slot_counts(r.gen, r.slot_counts, r.new_keys);
+      if (!written.empty()) {
+        cpus.empty_slots(h.object->cpus_fd());
+        write_counts(h.object->counts_fd(r.gen), written);
+      }
     }
+    // New keys wait until every cgroup id in the maps has been announced (refresh()), to be
+    // named.
     if (tracker_) tracker_->refresh(now);
-    for (std::size_t i = 0; i < hooks_.size(); ++i) {
-      HookState& h = hooks_[i];
-      h.series.add(old[i], new_keys[i], [&](const sle_key& key) { return labels_of(h, key, now); });
-    }
+    for (Read& r : reads)
+      r.hook->series.add(r.gen, r.new_keys,
+                         [&](const sle_key& key) { return labels_of(*r.hook, key, now); });
   }
 }
 

@@ -47,6 +47,20 @@ struct Snapshot {
 // membarrier): after it, no program counts into a generation switched away from before.
 void wait_for_running_programs();
 
+// wait_for_running_programs() on a thread of its own, from construction: the caller reads
+// meanwhile, then wait()s (the destructor too).
+class GracePeriod {
+ public:
+  GracePeriod();
+  ~GracePeriod();
+  GracePeriod(const GracePeriod&) = delete;
+  GracePeriod& operator=(const GracePeriod&) = delete;
+  void wait();
+
+ private:
+  std::thread thread_;
+};
+
 class SnapshotReader {
  public:
   // tracker may be null (no cgroup2 mount): every cgroup label reads "unknown". state, when
@@ -63,8 +77,8 @@ class SnapshotReader {
   // The latest read; with read_interval 0 a fresh one, which scrapes arriving meanwhile share.
   std::shared_ptr<const Snapshot> latest();
   std::uint64_t read_errors() const { return errors_; }
-  // Reads that found a program still counting into the generation they read, and waited for an
-  // RCU grace period to read it again.
+  // Reads whose first read of a hash, made while the grace period ran, lacked a count that a
+  // program still counting into the generation then added: the hash was read again.
   std::uint64_t settle_waits() const { return settle_waits_; }
 
  private:
@@ -87,12 +101,13 @@ class SnapshotReader {
   };
 
   void read_now();  // requires mu_
-  // Switches the generation and reads the one left behind, into the series.
+  // Switches the generation and reads the one left behind, into the series; empties its slots
+  // into its hash.
   void read_generations(bool both, CgroupTracker::Clock::time_point now);
-  // Reads one hook's generation g into its series (unless no call came since its last read, and
-  // this is not a read `again`); whether its counts and totals agreed.
-  bool read_generation(HookState& h, std::uint32_t g, bool again,
-                       std::vector<CountEntry>& new_keys);
+  // Reads one hook's generation-g hash into its series: `counted`, the sum of its counts; keys
+  // not seen before in new_keys. Returns how many entries it has.
+  std::size_t read_hash(HookState& h, std::uint32_t g, std::vector<CountEntry>& new_keys,
+                        std::uint64_t& counted);
   void expire(CgroupTracker::Clock::time_point now);
   std::string labels_of(const HookState& hook, const sle_key& key,
                         CgroupTracker::Clock::time_point now);

@@ -15,12 +15,14 @@
 //   hook_bench [--backend=auto|lsm|fentry|kprobe|tracepoint] [--rounds=9] [--reps=3] [--ms=20]
 //              [--bpftrace=bpftrace|none] [--features=LIST]... [--baseline=LABEL=EXPORTER]...
 //              [--parts] [--cpu=N] [--clock=thread|wall] [--target-floor=1.25] [--quiet]
+//              [--only=HOOKS]
 //
 // --features=LIST adds the exporter loaded with $SLE_BPF_FEATURES=LIST (the slower read paths,
 // measured in the same run); --baseline adds an exporter binary run as a process (another
 // revision); --parts adds a table of what the parts of a hook program cost (tests/bench/bpf/
 // parts.bpf.c) on the setsockopt attach point; --cpu pins the calling thread; --target-floor is
-// the ratio exporter added / floor added the output judges against (README, Performance).
+// the ratio exporter added / floor added the output judges against (README, Performance);
+// --only=setsockopt,connect keeps the calls that go through exactly one of those hooks.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -637,7 +639,8 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> baselines;
   bool parts = false;
   int cpu = -1;
-  double target_floor = 1.25;  // exporter added / floor added: 1.25 on hosts, 1.5 in the VM
+  double target_floor = 1.25;     // exporter added / floor added: 1.25 on hosts, 1.5 in the VM
+  std::vector<std::string> only;  // hooks whose calls are measured; empty: every call
 };
 
 clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;  // --clock=wall: CLOCK_MONOTONIC
@@ -684,6 +687,9 @@ Options parse(int argc, char** argv) {
       o.target_floor = std::stod(v);
     } else if (is("cpu")) {
       o.cpu = std::stoi(v);
+    } else if (is("only")) {
+      std::stringstream list(v);
+      for (std::string hook; std::getline(list, hook, ',');) o.only.push_back(hook);
     } else {
       die("unknown argument " + a + " (see the comment at the top of hook_bench.cpp)");
     }
@@ -817,7 +823,12 @@ int main(int argc, char** argv) {
 
   const std::string other = foreign_programs();  // before any of ours is loaded
   Calls socket_calls;
-  const std::vector<Call> calls = socket_calls.list();
+  std::vector<Call> calls = socket_calls.list();
+  if (!o.only.empty())
+    std::erase_if(calls, [&](const Call& c) {
+      return std::find(o.only.begin(), o.only.end(), c.hooks) == o.only.end();
+    });
+  if (calls.empty()) die("--only matches no call");
   const std::string backend(sle::backend_name(o.backend));
 
   // Variants. bpftrace only where it has the attach point (0.17: no lsm probes).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "loader/hook_object.h"
 #include "loader/map_reader.h"
 
 namespace sle::test {
@@ -47,6 +48,12 @@ inline std::vector<CountEntry> entries_where(const std::vector<CountEntry>& entr
   for (const auto& entry : entries)
     if (match(entry.first)) out.push_back(entry);
   return out;
+}
+
+// What the object's current generation holds: its hash and its slots.
+inline std::vector<CountEntry> counts_now(const HookObject& object) {
+  const std::uint32_t gen = object.generation();
+  return read_generation(object.counts_fd(gen), object.cpus_fd(), gen, object.capacity());
 }
 
 inline std::uint64_t sum_counts(const std::vector<CountEntry>& entries) {

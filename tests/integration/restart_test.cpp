@@ -3,6 +3,8 @@
 // series is the sum of both phases; a cgroup removed before the stop keeps its path through the
 // kept state; maps that no longer match, and pins of another layout, are set aside with a
 // warning. Needs root.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -15,8 +17,15 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
+
+extern "C" {
+#include "socket_lsm.h"
+}
 
 #include "harness.h"
+#include "loader/pinning.h"
+#include "metrics/saved_state.h"
 #include "scrape.h"
 #include "workload.h"
 
@@ -154,6 +163,73 @@ TEST_F(RestartTest, CountsExpiredBeforeARestartStayExpiredAndTheReadsExact) {
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
+TEST_F(RestartTest, AnUpgradeFromLayoutV1KeepsTheCounters) {
+  // What an exporter of layout v1 (until 24a6d39) left pinned for setsockopt: per-CPU counts
+  // hashes and a per-CPU totals array. A key of the test's cgroup in each generation, and calls
+  // an expiry had already deleted from the maps (the totals exceed the counts by them).
+  const TestCgroup cgroup;
+  const std::string v1 = pin_path_ + "/v1/setsockopt";
+  std::filesystem::create_directories(v1);
+  const auto ncpu = static_cast<std::size_t>(libbpf_num_possible_cpus());
+  const auto make = [&](bpf_map_type type, std::uint32_t key_size, std::uint32_t max,
+                        const char* name) {
+    const int fd = bpf_map_create(type, name, key_size, 8, max, nullptr);
+    EXPECT_GE(fd, 0) << name;
+    EXPECT_EQ(bpf_obj_pin(fd, (v1 + "/" + name).c_str()), 0) << name;
+    return fd;
+  };
+  const int counts[2] = {make(BPF_MAP_TYPE_PERCPU_HASH, sizeof(sle_key), 10240, "sle_counts_0"),
+                         make(BPF_MAP_TYPE_PERCPU_HASH, sizeof(sle_key), 10240, "sle_counts_1")};
+  const int totals = make(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, "sle_totals");
+  sle_key key{};
+  key.cgroup_id = cgroup.id();
+  key.family = 2;  // inet, dgram, udp, SOL_SOCKET, an option number no one else uses
+  key.type = 2;
+  key.protocol = 17;
+  key.level = 1;
+  key.optname = 9'999'123;
+  const std::vector<std::uint64_t> on_each_cpu(ncpu, 3);  // 3 x CPUs in each generation
+  for (const int fd : counts) ASSERT_EQ(bpf_map_update_elem(fd, &key, on_each_cpu.data(), 0), 0);
+  std::vector<std::uint64_t> calls(ncpu, 0);
+  calls[0] = 3 * ncpu + 4;  // 4: deleted by an expiry
+  for (const std::uint32_t at : {0u, 2u})
+    ASSERT_EQ(bpf_map_update_elem(totals, &at, calls.data(), 0), 0);
+  for (const int fd : {counts[0], counts[1], totals}) ::close(fd);
+  // The state v1 kept beside them, with those 8 in the expired total.
+  SavedState state;
+  state.hooks["setsockopt"].expired = 8;
+  PinnedBlob(pin_path_ + "/v1/state").write(to_json(state));
+
+  const std::uint16_t port = free_listen_port();
+  ExporterProcess exporter = start(port, config(port));
+  const std::string log = exporter.log();
+  EXPECT_NE(log.find("msg=\"Converted the maps pinned by layout v1; the counters go on\" "
+                     "hook=\"setsockopt (" +
+                     test_backend() + ")\" keys=2"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("msg=\"Converted the state kept by layout v1\""), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(pin_path_ + "/v1")) << log;
+  EXPECT_EQ(log.find("Maps of another layout"), std::string::npos) << log;
+  const Ports ports = find_free_ports();
+  ASSERT_EQ(cgroup.run([&] { return run_workload(ports); }), "");
+  scrape(port);  // reads one generation, the next scrape the other
+  const Samples after = scrape(port);
+  Expected want = expected_series(ports);
+  want[series_key("socket_lsm_setsockopt_total", {{"family", "inet"},
+                                                  {"type", "dgram"},
+                                                  {"protocol", "udp"},
+                                                  {"level", "SOL_SOCKET"},
+                                                  {"optname", "9999123"}})] = 6 * ncpu;
+  EXPECT_EQ(series_of(after, cgroup.path()), want);
+  EXPECT_GE(total(after, "socket_lsm_hook_calls_total", "setsockopt"),
+            static_cast<double>(2 * (3 * ncpu + 4)));
+  EXPECT_EQ(total(after, "socket_lsm_exporter_expired_total", "setsockopt"), 8);
+  EXPECT_EQ(invariant_broken(after), "");
+  EXPECT_EQ(value(after, "socket_lsm_exporter_read_errors_total", {}), 0) << exporter.log();
+  EXPECT_EQ(exporter.stop(), 0) << exporter.log();
+}
+
 TEST_F(RestartTest, MapsThatNoLongerMatchAreReplacedWithAWarning) {
   const std::uint16_t port = free_listen_port();
   const TestCgroup cgroup;
@@ -171,12 +247,12 @@ TEST_F(RestartTest, MapsThatNoLongerMatchAreReplacedWithAWarning) {
       start(port, config(port, "hooks:\n  setsockopt:\n    max_entries: 4096\n"));
   const std::string log = exporter.log();
   EXPECT_NE(log.find("msg=\"Pinned map does not match this exporter's; using a fresh one\" map=" +
-                     pin_path_ + "/v1/setsockopt/sle_counts_0 hook=\"setsockopt ("),
+                     pin_path_ + "/v2/setsockopt/sle_counts_0 hook=\"setsockopt ("),
             std::string::npos)
       << log;
   EXPECT_NE(log.find("msg=\"Maps of another layout are pinned here and not used; remove them "
                      "with rm -r\" path=" +
-                     pin_path_ + "/v0 layout=v0 this_layout=v1"),
+                     pin_path_ + "/v0 layout=v0 this_layout=v2"),
             std::string::npos)
       << log;
   const Ports again = find_free_ports();

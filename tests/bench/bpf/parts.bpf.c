@@ -186,7 +186,7 @@ static __always_inline void part_fd_socket(long fd)
 
 	if (!sock)
 		return;
-	sle_read_socket(&info, sock, SLE_PTR_RAW);
+	sle_read_socket(&info, sock, SLE_PROBE);
 	sink = info.family;
 }
 

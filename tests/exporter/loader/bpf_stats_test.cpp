@@ -33,9 +33,18 @@ TEST(BpfStats, NoHooksNoSeries) {
   Config config = default_config();
   for (HookConfig& hc : config.hooks) hc.enabled = false;
   const HookSet set = HookSet::attach(config);
-  const auto families = bpf_stats_families(set);
+  const auto families = bpf_stats_families(set, true);
   ASSERT_EQ(families.size(), 3u);
   for (const MetricFamily& f : families) EXPECT_TRUE(f.metric.empty()) << f.name;
+}
+
+TEST(BpfStats, RecursionMissesAloneWithoutRunTimeStats) {
+  Config config = default_config();
+  for (HookConfig& hc : config.hooks) hc.enabled = false;
+  const HookSet set = HookSet::attach(config);
+  const auto families = bpf_stats_families(set, false);
+  ASSERT_EQ(families.size(), 1u);
+  EXPECT_EQ(families[0].name, "socket_lsm_exporter_bpf_recursion_misses_total");
 }
 
 class BpfStatsTest : public ::testing::Test {
@@ -61,14 +70,17 @@ TEST_F(BpfStatsTest, FamiliesListEveryAttachedProgramWithItsRuns) {
   constexpr int kCalls = 50;
   ASSERT_EQ(test::setsockopt_calls(1, test::unique_number(5), kCalls), kCalls);
 
-  const auto families = bpf_stats_families(set);
+  const auto families = bpf_stats_families(set, true);
   ASSERT_EQ(families.size(), 3u);
   EXPECT_EQ(families[0].name, "socket_lsm_exporter_bpf_run_seconds_total");
   EXPECT_EQ(families[0].help, "Time the kernel spent running the program (needs BPF stats on).");
   EXPECT_EQ(families[1].name, "socket_lsm_exporter_bpf_runs_total");
   EXPECT_EQ(families[1].help, "Runs of the program (needs BPF stats on).");
   EXPECT_EQ(families[2].name, "socket_lsm_exporter_bpf_recursion_misses_total");
-  EXPECT_EQ(families[2].help, "Runs skipped because the program was already running on the CPU.");
+  EXPECT_EQ(families[2].help,
+            "Hook calls the kernel did not run the program for, because a program was already "
+            "running on that CPU (kernels 5.12+ count them); they are in no count, the calls "
+            "total included.");
   for (const MetricFamily& f : families) EXPECT_EQ(f.type, MetricType::Counter) << f.name;
 
   // One series per program of every attached hook, in each family, labelled alike.

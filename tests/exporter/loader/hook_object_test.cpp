@@ -149,15 +149,16 @@ TEST_F(HookObjectTest, EveryHookLoadsAndAttachesWithTracepoint) {
     EXPECT_EQ(object.generation(), 0u);  // programs count into generation 0 at first
     for (std::uint32_t gen = 0; gen < 2; ++gen) {
       const bpf_map_info counts = map_info(object.counts_fd(gen));
-      EXPECT_EQ(counts.type, BPF_MAP_TYPE_PERCPU_HASH);
+      EXPECT_EQ(counts.type, BPF_MAP_TYPE_HASH);
       EXPECT_EQ(counts.max_entries, 77u);
       EXPECT_EQ(counts.key_size, sizeof(sle_key));
       EXPECT_EQ(counts.value_size, sizeof(std::uint64_t));
     }
     EXPECT_NE(object.counts_fd(0), object.counts_fd(1));
-    const bpf_map_info totals = map_info(object.totals_fd());
-    EXPECT_EQ(totals.type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    EXPECT_EQ(totals.max_entries, static_cast<std::uint32_t>(2 * SLE_TOTAL_COUNT));
+    const bpf_map_info cpus = map_info(object.cpus_fd());
+    EXPECT_EQ(cpus.type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    EXPECT_EQ(cpus.max_entries, 2u);  // a struct sle_cpu per generation
+    EXPECT_EQ(cpus.value_size, sizeof(sle_cpu));
 
     // Only the tracepoint programs, each loaded, under its full name (the kernel keeps 15
     // characters).
@@ -191,9 +192,9 @@ TEST_F(HookObjectTest, SelfTestHitsMoveOnlyForTheNamedThread) {
   std::snprintf(name, sizeof name, "sle-ut-%x", static_cast<unsigned>(::getpid()) & 0xffffff);
   const int other = unique_number(1), named = unique_number(2), after = unique_number(3);
   const auto counted = [&](int optname) {
-    return sum_counts(entries_where(
-        read_counts(object.counts_fd(object.generation()), object.capacity()),
-        [&](const sle_key& k) { return k.optname == static_cast<std::uint32_t>(optname); }));
+    return sum_counts(entries_where(test::counts_now(object), [&](const sle_key& k) {
+      return k.optname == static_cast<std::uint32_t>(optname);
+    }));
   };
 
   EXPECT_EQ(object.self_test_hits(), 0u);
@@ -226,9 +227,9 @@ TEST_F(HookObjectTest, LabelMaskReachesTheKernel) {
   const int level = unique_number(4);
   ASSERT_EQ(setsockopt_calls(level, 7, 5), 5);
   const auto mine = [&](const HookObject& o) {
-    return entries_where(
-        read_counts(o.counts_fd(o.generation()), o.capacity()),
-        [&](const sle_key& k) { return k.level == static_cast<std::uint32_t>(level); });
+    return entries_where(test::counts_now(o), [&](const sle_key& k) {
+      return k.level == static_cast<std::uint32_t>(level);
+    });
   };
 
   const auto c = mine(collapsed);
@@ -279,7 +280,7 @@ TEST_F(HookObjectTest, ExactPortsAndFamiliesReachTheKernel) {
   const std::uint64_t id = cgroup.id();
   const auto seen = [&](const HookObject& o) {
     std::vector<Seen> out;
-    for (const auto& [k, count] : read_counts(o.counts_fd(o.generation()), o.capacity())) {
+    for (const auto& [k, count] : test::counts_now(o)) {
       if (k.cgroup_id != id) continue;
       EXPECT_EQ(k.type, kSockDgram);
       EXPECT_EQ(k.protocol, kIpprotoUdp);

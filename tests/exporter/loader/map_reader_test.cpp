@@ -1,5 +1,6 @@
-// Reads real per-CPU maps made here (needs root, or CAP_BPF): the batch read and the key-by-key
-// fallback must agree, and sum every CPU.
+// Reads real maps made here (needs root, or CAP_BPF), laid out as bpf/counting.bpf.h's: the batch
+// read and the key-by-key fallback of a counts hash must agree; the per-CPU state sums every
+// possible CPU, merges the slots by key and empties them keeping the totals.
 #include "loader/map_reader.h"
 
 #include <bpf/bpf.h>
@@ -16,44 +17,57 @@
 namespace sle {
 namespace {
 
+sle_key port_key(std::uint16_t port) {
+  sle_key k{};
+  k.port = port;
+  k.port_class = SLE_PORT_EXACT;
+  return k;
+}
+
+std::map<std::uint16_t, std::uint64_t> by_port(const std::vector<CountEntry>& entries) {
+  std::map<std::uint16_t, std::uint64_t> out;
+  for (const auto& [k, v] : entries) out[k.port] = v;
+  return out;
+}
+
 class MapReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: creating BPF maps needs root";
-    map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "test_counts", sizeof(sle_key),
+    map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_HASH, "test_counts", sizeof(sle_key),
                                    sizeof(std::uint64_t), 512, nullptr));
     ASSERT_TRUE(map_) << "bpf_map_create: " << errno;
+    cpus_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_cpus", sizeof(__u32),
+                                    sizeof(sle_cpu), 2, nullptr));
+    ASSERT_TRUE(cpus_) << "bpf_map_create: " << errno;
     ncpu_ = static_cast<std::size_t>(libbpf_num_possible_cpus());
   }
 
-  // Stores value + cpu on each CPU for the key: the sum is value * ncpu + 0 + 1 + ... .
-  std::uint64_t put(std::uint16_t port, std::uint64_t value) {
-    sle_key k{};
-    k.port = port;
-    k.port_class = SLE_PORT_EXACT;
-    std::vector<std::uint64_t> per_cpu(ncpu_);
-    std::uint64_t sum = 0;
-    for (std::size_t c = 0; c < ncpu_; ++c) sum += per_cpu[c] = value + c;
-    EXPECT_EQ(bpf_map_update_elem(map_.get(), &k, per_cpu.data(), BPF_ANY), 0);
-    return sum;
+  void put(std::uint16_t port, std::uint64_t value) {
+    const sle_key k = port_key(port);
+    ASSERT_EQ(bpf_map_update_elem(map_.get(), &k, &value, BPF_ANY), 0);
   }
 
-  static std::map<std::uint16_t, std::uint64_t> by_port(const std::vector<CountEntry>& entries) {
-    std::map<std::uint16_t, std::uint64_t> out;
-    for (const auto& [k, v] : entries) out[k.port] = v;
-    return out;
+  // Generation gen's struct sle_cpu on every possible CPU, as a program would leave them.
+  void put_cpus(std::uint32_t gen, const std::vector<sle_cpu>& cpus) {
+    ASSERT_EQ(cpus.size(), ncpu_);
+    ASSERT_EQ(bpf_map_update_elem(cpus_.get(), &gen, cpus.data(), BPF_ANY), 0);
   }
 
   UniqueFd map_;
+  UniqueFd cpus_;
   std::size_t ncpu_ = 0;
 };
 
-TEST_F(MapReaderTest, BatchAndIterationAgreeAndSumCpus) {
+TEST_F(MapReaderTest, BatchAndIterationAgree) {
   std::map<std::uint16_t, std::uint64_t> expected;
-  for (std::uint16_t p = 1; p <= 300; ++p) expected[p] = put(p, p * 10u);
+  for (std::uint16_t p = 1; p <= 300; ++p) {
+    put(p, p * 10u);
+    expected[p] = p * 10u;
+  }
   // A capacity below the entry count forces several batches.
   const auto batched = read_counts_batched(map_.get(), 16);
-  ASSERT_TRUE(batched) << "this kernel has batch lookups for per-CPU hash maps (5.6+)";
+  ASSERT_TRUE(batched) << "this kernel has batch lookups for hash maps (5.6+)";
   EXPECT_EQ(by_port(*batched), expected);
   EXPECT_EQ(by_port(read_counts(map_.get(), 16)), expected);
   EXPECT_EQ(by_port(read_counts_iterating(map_.get())), expected);
@@ -64,31 +78,69 @@ TEST_F(MapReaderTest, EmptyMapReadsEmpty) {
   EXPECT_TRUE(read_counts_iterating(map_.get()).empty());
 }
 
-TEST_F(MapReaderTest, TotalsSumEveryCpuPerGeneration) {
-  const UniqueFd totals(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_totals", sizeof(__u32),
-                                       sizeof(std::uint64_t), 2 * SLE_TOTAL_COUNT, nullptr));
-  ASSERT_TRUE(totals);
-  std::vector<std::uint64_t> per_cpu(ncpu_, 3);
-  const __u32 calls_0 = SLE_TOTAL_CALLS;
-  ASSERT_EQ(bpf_map_update_elem(totals.get(), &calls_0, per_cpu.data(), BPF_ANY), 0);
-  std::fill(per_cpu.begin(), per_cpu.end(), 5);
-  const __u32 overflow_1 = SLE_TOTAL_COUNT + SLE_TOTAL_OVERFLOW;
-  ASSERT_EQ(bpf_map_update_elem(totals.get(), &overflow_1, per_cpu.data(), BPF_ANY), 0);
-  EXPECT_EQ(read_total(totals.get(), 0, SLE_TOTAL_CALLS), 3 * ncpu_);
-  EXPECT_EQ(read_total(totals.get(), 0, SLE_TOTAL_OVERFLOW), 0u);
-  EXPECT_EQ(read_total(totals.get(), 1, SLE_TOTAL_CALLS), 0u);
-  EXPECT_EQ(read_total(totals.get(), 1, SLE_TOTAL_OVERFLOW), 5 * ncpu_);
+TEST_F(MapReaderTest, WriteCountsSetsEveryKeyInBatches) {
+  // More keys than one batch of writes takes.
+  map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_HASH, "test_counts", sizeof(sle_key),
+                                 sizeof(std::uint64_t), 8192, nullptr));
+  ASSERT_TRUE(map_);
+  for (std::uint16_t p = 1; p <= 5000; ++p) put(p, 1);
+  std::vector<CountEntry> counts;
+  for (std::uint16_t p = 1; p <= 5000; ++p) counts.emplace_back(port_key(p), p + 7u);
+  write_counts(map_.get(), counts);
+  const auto read = by_port(read_counts(map_.get(), 8192));
+  ASSERT_EQ(read.size(), 5000u);
+  for (const auto& [port, count] : read) EXPECT_EQ(count, port + 7u) << port;
+}
+
+TEST_F(MapReaderTest, CpuCountsSumEveryCpuAndMergeSlotsByKey) {
+  std::vector<sle_cpu> cpus(ncpu_);
+  for (std::size_t c = 0; c < ncpu_; ++c) {
+    cpus[c].calls = 10 + c;
+    cpus[c].overflow = 2;
+    // Port 80 in slot 3 of every CPU; port 22 in two slots of the last CPU.
+    cpus[c].slots[3] = {.count = 4, .key = port_key(80)};
+  }
+  cpus[ncpu_ - 1].slots[0] = {.count = 1, .key = port_key(22)};
+  cpus[ncpu_ - 1].slots[SLE_CACHE_SLOTS - 1] = {.count = 6, .key = port_key(22)};
+  put_cpus(1, cpus);
+
+  const CpuCounts read = CpuCounts::read(cpus_.get(), 1);
+  std::uint64_t calls = 0;
+  for (std::size_t c = 0; c < ncpu_; ++c) calls += 10 + c;
+  EXPECT_EQ(read.calls(), calls);
+  EXPECT_EQ(read.overflow(), 2 * ncpu_);
+  EXPECT_EQ(by_port(read.slot_counts()),
+            (std::map<std::uint16_t, std::uint64_t>{{22, 7}, {80, 4 * ncpu_}}));
+  // The other generation is apart.
+  const CpuCounts other = CpuCounts::read(cpus_.get(), 0);
+  EXPECT_EQ(other.calls(), 0u);
+  EXPECT_TRUE(other.slot_counts().empty());
+
+  read.empty_slots(cpus_.get());
+  const CpuCounts emptied = CpuCounts::read(cpus_.get(), 1);
+  EXPECT_EQ(emptied.calls(), calls);
+  EXPECT_EQ(emptied.overflow(), 2 * ncpu_);
+  EXPECT_TRUE(emptied.slot_counts().empty());
+}
+
+TEST_F(MapReaderTest, AGenerationIsItsHashAndItsSlots) {
+  put(80, 5);
+  put(443, 0);  // a key whose counts are all in a slot so far
+  put(22, 1);
+  std::vector<sle_cpu> cpus(ncpu_);
+  cpus[0].slots[7] = {.count = 3, .key = port_key(443)};
+  cpus[ncpu_ - 1].slots[8] = {.count = 2, .key = port_key(80)};
+  put_cpus(0, cpus);
+  EXPECT_EQ(by_port(read_generation(map_.get(), cpus_.get(), 0, 512)),
+            (std::map<std::uint16_t, std::uint64_t>{{22, 1}, {80, 7}, {443, 3}}));
+  EXPECT_EQ(by_port(read_generation(map_.get(), cpus_.get(), 1, 512)),
+            (std::map<std::uint16_t, std::uint64_t>{{22, 1}, {80, 5}}));
 }
 
 TEST_F(MapReaderTest, DeletesKeysInBatchesAndSkipsMissingOnes) {
   for (std::uint16_t p = 1; p <= 100; ++p) put(p, 1);
   std::vector<sle_key> gone;
-  for (std::uint16_t p = 1; p <= 100; p += 2) {
-    sle_key k{};
-    k.port = p;
-    k.port_class = SLE_PORT_EXACT;
-    gone.push_back(k);
-  }
+  for (std::uint16_t p = 1; p <= 100; p += 2) gone.push_back(port_key(p));
   sle_key absent{};
   absent.port = 5000;
   gone.insert(gone.begin() + 10, absent);  // not in the map: no error, the rest still goes

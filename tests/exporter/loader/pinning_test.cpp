@@ -10,11 +10,15 @@
 
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "hooks/hook_table.h"
 #include "loader/hook_object.h"
+#include "loader/map_reader.h"
 
 namespace sle {
 namespace {
@@ -37,8 +41,8 @@ class PinningTest : public ::testing::Test {
 };
 
 TEST_F(PinningTest, LayoutDirectoryIsMade) {
-  EXPECT_EQ(layout_dir(bpffs_ + "/sle"), bpffs_ + "/sle/v1");
-  EXPECT_TRUE(std::filesystem::is_directory(bpffs_ + "/sle/v1"));
+  EXPECT_EQ(layout_dir(bpffs_ + "/sle"), bpffs_ + "/sle/v2");
+  EXPECT_TRUE(std::filesystem::is_directory(bpffs_ + "/sle/v2"));
 }
 
 TEST_F(PinningTest, HookMapsAreUsedAgainOnlyWhenEveryOneMatches) {
@@ -50,16 +54,127 @@ TEST_F(PinningTest, HookMapsAreUsedAgainOnlyWhenEveryOneMatches) {
     const HookObject first(bind, Backend::tracepoint, settings);
     EXPECT_FALSE(first.maps_reused());
   }
-  for (const char* map : {"sle_counts_0", "sle_counts_1", "sle_totals"})
+  for (const char* map : {"sle_counts_0", "sle_counts_1", "sle_cpus"})
     EXPECT_TRUE(std::filesystem::exists(settings.pin_dir + "/" + map)) << map;
   {
     const HookObject again(bind, Backend::tracepoint, settings);
     EXPECT_TRUE(again.maps_reused());
   }
-  settings.max_entries = 128;  // the counts maps no longer match; the totals would
+  settings.max_entries = 128;  // the counts maps no longer match; the per-CPU one would
   const HookObject changed(bind, Backend::tracepoint, settings);
   EXPECT_FALSE(changed.maps_reused());
   EXPECT_EQ(changed.capacity(), 128u);
+}
+
+// Pins as an exporter of layout v1 left them for one hook: per-CPU counts hashes and totals.
+class V1Pins {
+ public:
+  explicit V1Pins(const std::string& dir) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    ncpu_ = static_cast<std::size_t>(libbpf_num_possible_cpus());
+    for (const char* name : {"sle_counts_0", "sle_counts_1"})
+      pin(UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, name, sizeof(sle_key),
+                                  sizeof(std::uint64_t), 64, nullptr)),
+          name);
+    pin(UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "sle_totals", sizeof(__u32),
+                                sizeof(std::uint64_t), 4, nullptr)),
+        "sle_totals");
+  }
+  // A count spread over the CPUs (the first gets what does not divide); returns it.
+  std::uint64_t count(std::uint32_t gen, const sle_key& key, std::uint64_t count) {
+    std::vector<std::uint64_t> per_cpu(ncpu_, count / ncpu_);
+    per_cpu[0] += count % ncpu_;
+    const UniqueFd fd(bpf_obj_get((dir_ + "/sle_counts_" + std::to_string(gen)).c_str()));
+    EXPECT_EQ(bpf_map_update_elem(fd.get(), &key, per_cpu.data(), BPF_ANY), 0);
+    return count;
+  }
+  // v1's totals: calls, then overflow, per generation; on the last CPU.
+  void totals(std::uint32_t gen, std::uint64_t calls, std::uint64_t overflow) {
+    const UniqueFd fd(bpf_obj_get((dir_ + "/sle_totals").c_str()));
+    std::vector<std::uint64_t> per_cpu(ncpu_, 0);
+    for (const auto& [index, value] : {std::pair{gen * 2, calls}, {gen * 2 + 1, overflow}}) {
+      per_cpu.back() = value;
+      EXPECT_EQ(bpf_map_update_elem(fd.get(), &index, per_cpu.data(), BPF_ANY), 0);
+    }
+  }
+
+ private:
+  void pin(const UniqueFd& fd, const char* name) {
+    ASSERT_TRUE(fd) << name;
+    ASSERT_EQ(bpf_obj_pin(fd.get(), (dir_ + "/" + name).c_str()), 0) << name;
+  }
+  std::string dir_;
+  std::size_t ncpu_ = 0;
+};
+
+sle_key port_key(std::uint16_t port) {
+  sle_key k{};
+  k.family = 2;
+  k.port = port;
+  k.port_class = SLE_PORT_EXACT;
+  return k;
+}
+
+TEST_F(PinningTest, TheMapsOfLayoutV1AreConvertedAndRemoved) {
+  const std::string v1_dir = bpffs_ + "/sle/v1/bind";
+  V1Pins v1(v1_dir);
+  const std::uint64_t a = v1.count(0, port_key(80), 1001);
+  const std::uint64_t b = v1.count(0, port_key(22), 7);
+  const std::uint64_t c = v1.count(1, port_key(443), 12);
+  v1.totals(0, a + b + 5, 3);  // 5: counts an expiry had deleted
+  v1.totals(1, c, 0);
+
+  HookSettings settings;
+  settings.max_entries = 64;
+  settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
+  settings.v1_pin_dir = v1_dir;
+  const HookObject object(hook_named("bind"), Backend::tracepoint, settings);
+  EXPECT_TRUE(object.maps_reused());
+  const auto counts = [&](std::uint32_t g) {
+    std::map<std::uint16_t, std::uint64_t> out;
+    for (const auto& [key, count] :
+         read_generation(object.counts_fd(g), object.cpus_fd(), g, object.capacity()))
+      out[key.port] = count;
+    return out;
+  };
+  EXPECT_EQ(counts(0), (std::map<std::uint16_t, std::uint64_t>{{22, b}, {80, a}}));
+  EXPECT_EQ(counts(1), (std::map<std::uint16_t, std::uint64_t>{{443, c}}));
+  EXPECT_EQ(CpuCounts::read(object.cpus_fd(), 0).calls(), a + b + 5);
+  EXPECT_EQ(CpuCounts::read(object.cpus_fd(), 0).overflow(), 3u);
+  EXPECT_EQ(CpuCounts::read(object.cpus_fd(), 1).calls(), c);
+  EXPECT_FALSE(std::filesystem::exists(v1_dir));
+  // Pinned in this layout now: a restart uses them as they are.
+  const HookObject again(hook_named("bind"), Backend::tracepoint, settings);
+  EXPECT_TRUE(again.maps_reused());
+  EXPECT_EQ(CpuCounts::read(again.cpus_fd(), 0).calls(), a + b + 5);
+}
+
+TEST_F(PinningTest, V1CountsBeyondTheCapacityBecomeOverflow) {
+  const std::string v1_dir = bpffs_ + "/sle/v1/bind";
+  V1Pins v1(v1_dir);
+  const std::uint64_t a = v1.count(0, port_key(80), 10);
+  const std::uint64_t b = v1.count(0, port_key(22), 20);
+  v1.totals(0, a + b, 0);
+  HookSettings settings;
+  settings.max_entries = 1;
+  settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
+  settings.v1_pin_dir = v1_dir;
+  const HookObject object(hook_named("bind"), Backend::tracepoint, settings);
+  const auto kept = read_generation(object.counts_fd(0), object.cpus_fd(), 0, 1);
+  ASSERT_EQ(kept.size(), 1u);
+  const CpuCounts cpus = CpuCounts::read(object.cpus_fd(), 0);
+  EXPECT_EQ(cpus.calls(), a + b);
+  EXPECT_EQ(kept[0].second + cpus.overflow(), a + b);  // nothing lost: the invariant holds
+}
+
+TEST_F(PinningTest, TheStateKeptByLayoutV1IsConverted) {
+  std::filesystem::create_directories(bpffs_ + "/sle/v1");
+  PinnedBlob(bpffs_ + "/sle/v1/state").write("{\"kept\": 1}");
+  convert_v1_state(bpffs_ + "/sle");
+  EXPECT_EQ(PinnedBlob(layout_dir(bpffs_ + "/sle") + "/state").read(), "{\"kept\": 1}");
+  EXPECT_FALSE(std::filesystem::exists(bpffs_ + "/sle/v1/state"));
+  remove_v1_dir_if_empty(bpffs_ + "/sle");
+  EXPECT_FALSE(std::filesystem::exists(bpffs_ + "/sle/v1"));
 }
 
 TEST_F(PinningTest, BlobKeepsWhatWasWrittenLast) {

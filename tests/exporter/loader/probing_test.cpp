@@ -35,9 +35,8 @@ std::string thread_name() {
 
 // What the calls from the cgroup `id` add up to in the object's map.
 std::uint64_t counted_in(const HookObject& object, std::uint64_t id) {
-  return test::sum_counts(
-      test::entries_where(read_counts(object.counts_fd(object.generation()), object.capacity()),
-                          [&](const sle_key& k) { return k.cgroup_id == id; }));
+  return test::sum_counts(test::entries_where(test::counts_now(object),
+                                              [&](const sle_key& k) { return k.cgroup_id == id; }));
 }
 
 TEST(RequireBpfLsm, FollowsTheActiveLsmList) {

@@ -342,6 +342,13 @@ TEST(OwnFamilies, AttachedGaugeNamesTheBackend) {
   ASSERT_EQ(capacity.metric.size(), 1u);
   EXPECT_EQ(labels_of(capacity.metric[0]), "hook=listen");
   EXPECT_EQ(capacity.metric[0].gauge.value, 10240.0);
+  // The kernel's recursion misses are there without BPF stats: per program, none here.
+  const MetricFamily* misses = find(families, "socket_lsm_exporter_bpf_recursion_misses_total");
+  ASSERT_NE(misses, nullptr);
+  ASSERT_EQ(misses->metric.size(), 1u);
+  EXPECT_EQ(labels_of(misses->metric[0]),
+            "backend=tracepoint,hook=listen,program=tp_sys_enter_listen");
+  EXPECT_EQ(misses->metric[0].counter.value, 0.0);
 }
 
 TEST(Exposition, TheBodyIsTheHookFamiliesThenTheOwnOnesAndItsGzipInflatesBackToIt) {

@@ -50,13 +50,6 @@ std::map<std::string, std::uint64_t> with_optname(const Snapshot& snap, int optn
   return out;
 }
 
-// A per-CPU map value holding `count` on the first CPU: a count written behind the programs' backs.
-std::vector<std::uint64_t> on_first_cpu(std::uint64_t count) {
-  std::vector<std::uint64_t> value(static_cast<std::size_t>(libbpf_num_possible_cpus()), 0);
-  value[0] = count;
-  return value;
-}
-
 // sum(series) + overflow + expired == calls.
 bool invariant_holds(const HookSnapshot& h) {
   return h.labelled + h.overflow + h.expired == h.calls;
@@ -277,7 +270,7 @@ TEST_F(SnapshotTest, AGenerationWithoutCallsIsNotReadAgain) {
   reader.start();
   const int optname = unique_number(17);
   setsockopt_calls(kSolSocket, optname, 1);
-  const auto value = on_first_cpu(7);
+  const std::uint64_t value = 7;  // a count written behind the programs' backs
   int hidden = 0;
   sle_key fake{};
   // Other processes' setsockopt calls move the total too (and get the key read): try again.
@@ -290,7 +283,7 @@ TEST_F(SnapshotTest, AGenerationWithoutCallsIsNotReadAgain) {
     fake.type = 1;
     fake.protocol = 6;
     for (std::uint32_t g = 0; g < 2; ++g)
-      ASSERT_EQ(bpf_map_update_elem(object.counts_fd(g), &fake, value.data(), BPF_NOEXIST), 0);
+      ASSERT_EQ(bpf_map_update_elem(object.counts_fd(g), &fake, &value, BPF_NOEXIST), 0);
     reader.latest();
     const auto after = reader.latest();  // both generations' turn has come
     if (after->hooks[0].calls == before->hooks[0].calls) {
@@ -328,12 +321,12 @@ TEST_F(SnapshotTest, ACountWithoutItsCallFailsTheReadAfterAGracePeriod) {
   const auto good = reader.latest();
   ASSERT_EQ(reader.read_errors(), 0u);
   // A key with a count of 5 and no call for it, in the generation the next read reads.
-  const auto value = on_first_cpu(5);
+  const std::uint64_t value = 5;
   sle_key fake{};
   fake.level = kSolSocket;
   fake.optname = static_cast<std::uint32_t>(unique_number(24));
   const std::uint32_t next = object.generation();
-  ASSERT_EQ(bpf_map_update_elem(object.counts_fd(next), &fake, value.data(), BPF_NOEXIST), 0);
+  ASSERT_EQ(bpf_map_update_elem(object.counts_fd(next), &fake, &value, BPF_NOEXIST), 0);
   setsockopt_calls(kSolSocket, optname, 1);  // so that the generation is walked
   const auto kept = reader.latest();
   EXPECT_EQ(reader.read_errors(), 1u);
