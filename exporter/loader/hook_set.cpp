@@ -79,6 +79,7 @@ HookSet HookSet::attach(const Config& config) {
     if (!set.objects_[hook.index()])
       throw SystemError("cannot attach hook " + name + " (" + reasons + ")");
   }
+  if (!set.attached().empty()) set.barrier_ = std::make_unique<ProgramBarrier>();
   return set;
 }
 

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "loader/hook_object.h"
+#include "loader/program_barrier.h"
 
 namespace sle {
 
@@ -23,11 +24,14 @@ class HookSet {
   // nullptr for a disabled hook.
   const HookObject* object(Hook hook) const { return objects_[hook.index()].get(); }
   HookObject* object(Hook hook) { return objects_[hook.index()].get(); }
+  // Waits until none of the attached programs still runs a call it began; null without hooks.
+  const ProgramBarrier* barrier() const { return barrier_.get(); }
 
  private:
   std::vector<HookObject*> attached() const;
 
   std::array<std::unique_ptr<HookObject>, kHookCount> objects_;
+  std::unique_ptr<ProgramBarrier> barrier_;
 };
 
 }  // namespace sle

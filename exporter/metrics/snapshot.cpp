@@ -1,8 +1,6 @@
 #include "metrics/snapshot.h"
 
-#include <linux/membarrier.h>
 #include <malloc.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,24 +20,23 @@ constexpr std::size_t kTextSlackBytes = 64 << 10;
 
 }  // namespace
 
-void wait_for_running_programs() {
-  // MEMBARRIER_CMD_GLOBAL waits for an RCU grace period (synchronize_rcu), and every program of
-  // ours runs inside an RCU read-side section. Only kernels with nohz_full CPUs refuse it; there,
-  // a pause far longer than any program runs stands in for it.
-  static std::atomic<bool> warned{false};
-  if (::syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0) return;
-  if (!warned.exchange(true))
-    log::warn("membarrier(MEMBARRIER_CMD_GLOBAL) is refused here; pausing 10 ms instead",
-              {{"err", std::strerror(errno)}});
-  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+GracePeriod::GracePeriod(const ProgramBarrier& barrier)
+    : thread_([this, &barrier] {
+        try {
+          capabilities::enable_bpf_for_this_thread();  // kernels before 5.19 only
+          barrier.wait();
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+      }) {}
+
+GracePeriod::~GracePeriod() {
+  if (thread_.joinable()) thread_.join();
 }
-
-GracePeriod::GracePeriod() : thread_([] { wait_for_running_programs(); }) {}
-
-GracePeriod::~GracePeriod() { wait(); }
 
 void GracePeriod::wait() {
   if (thread_.joinable()) thread_.join();
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
 }
 
 SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTracker* tracker,
@@ -124,7 +121,7 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
     // earlier exporter's expiry deleted (pinned maps), and no program may still be counting.
     const bool first = std::any_of(reads.begin(), reads.end(),
                                    [](const Read& r) { return !r.hook->gens[r.gen].read; });
-    GracePeriod grace;
+    GracePeriod grace(*hook_set_.barrier());
     if (first) grace.wait();
     for (Read& r : reads) r.entries = read_hash(*r.hook, r.gen, r.new_keys, r.counted);
     grace.wait();

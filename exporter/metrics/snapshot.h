@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -43,21 +44,19 @@ struct Snapshot {
   std::shared_ptr<const Exposition> exposition;      // the whole /metrics body of this read
 };
 
-// Waits until every BPF program that was running has returned (an RCU grace period, through
-// membarrier): after it, no program counts into a generation switched away from before.
-void wait_for_running_programs();
-
-// wait_for_running_programs() on a thread of its own, from construction: the caller reads
-// meanwhile, then wait()s (the destructor too).
+// The barrier's wait (loader/program_barrier.h), on a thread of its own from construction: the
+// caller reads meanwhile, then wait()s, which rethrows what the wait threw. After it, no program
+// counts into a generation switched away from before.
 class GracePeriod {
  public:
-  GracePeriod();
+  explicit GracePeriod(const ProgramBarrier& barrier);
   ~GracePeriod();
   GracePeriod(const GracePeriod&) = delete;
   GracePeriod& operator=(const GracePeriod&) = delete;
   void wait();
 
  private:
+  std::exception_ptr error_;
   std::thread thread_;
 };
 

@@ -15,14 +15,16 @@
 //   hook_bench [--backend=auto|lsm|fentry|kprobe|tracepoint] [--rounds=9] [--reps=3] [--ms=20]
 //              [--bpftrace=bpftrace|none] [--features=LIST]... [--baseline=LABEL=EXPORTER]...
 //              [--parts] [--cpu=N] [--clock=thread|wall] [--target-floor=1.25] [--quiet]
-//              [--only=HOOKS]
+//              [--only=HOOKS] [--contention]
 //
 // --features=LIST adds the exporter loaded with $SLE_BPF_FEATURES=LIST (the slower read paths,
 // measured in the same run); --baseline adds an exporter binary run as a process (another
 // revision); --parts adds a table of what the parts of a hook program cost (tests/bench/bpf/
 // parts.bpf.c) on the setsockopt attach point; --cpu pins the calling thread; --target-floor is
 // the ratio exporter added / floor added the output judges against (README, Performance);
-// --only=setsockopt,connect keeps the calls that go through exactly one of those hooks.
+// --only=setsockopt,connect keeps the calls that go through exactly one of those hooks;
+// --contention adds a table of one key hammered from every online CPU at once against a key of
+// its own per CPU (setsockopt, one thread pinned per CPU): what sharing a key costs.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -641,6 +643,7 @@ struct Options {
   int cpu = -1;
   double target_floor = 1.25;     // exporter added / floor added: 1.25 on hosts, 1.5 in the VM
   std::vector<std::string> only;  // hooks whose calls are measured; empty: every call
+  bool contention = false;
 };
 
 clockid_t bench_clock = CLOCK_THREAD_CPUTIME_ID;  // --clock=wall: CLOCK_MONOTONIC
@@ -683,6 +686,8 @@ Options parse(int argc, char** argv) {
       quiet = true;
     } else if (a == "--parts") {
       o.parts = true;
+    } else if (a == "--contention") {
+      o.contention = true;
     } else if (is("target-floor")) {
       o.target_floor = std::stod(v);
     } else if (is("cpu")) {
@@ -796,6 +801,75 @@ void print_table(const Table& table, const std::vector<Call>& calls,
                   cell.run_ns.empty() ? "" : fmt(median(cell.run_ns), 1).c_str());
       first = false;
     }
+  }
+}
+
+// One thread per online CPU, pinned, each making n setsockopt calls at once with option number
+// optname(thread) (unknown to the kernel: each fails after the hook ran); the mean of their
+// CPU time per call.
+double ns_per_call_on_every_cpu(long n, const std::function<int(int)>& optname) {
+  std::vector<double> ns(static_cast<std::size_t>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < ns.size(); ++t)
+    threads.emplace_back([&, t] {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(static_cast<int>(t), &one);
+      ::sched_setaffinity(0, sizeof one, &one);
+      const sle::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+      const int value = 1, name = optname(static_cast<int>(t));
+      ++ready;
+      while (ready < static_cast<int>(ns.size())) {
+      }  // all start together: both CPUs busy for the whole loop
+      const double t0 = thread_ns();
+      for (long i = 0; i < n; ++i) ::setsockopt(fd.get(), SOL_SOCKET, name, &value, sizeof value);
+      ns[t] = (thread_ns() - t0) / static_cast<double>(n);
+    });
+  for (auto& t : threads) t.join();
+  double sum = 0;
+  for (const double v : ns) sum += v;
+  return sum / static_cast<double>(ns.size());
+}
+
+// The contention table (--contention): per variant, one hot key from every CPU against a key
+// per CPU, medians over rounds (the two orders alternate).
+void contention(const std::vector<Variant*>& variants, int rounds, long n) {
+  constexpr int kOptname = 9'100'000;  // unknown to the kernel, used by nobody else
+  std::map<std::string, std::vector<double>> hot, own;
+  for (int r = 0; r < rounds; ++r) {
+    for (Variant* v : variants) {
+      if (!quiet) std::fprintf(stderr, "\rhook_bench: contention round %d/%d", r + 1, rounds);
+      v->start();
+      const auto one_key = [&] {
+        return ns_per_call_on_every_cpu(n, [](int) { return kOptname; });
+      };
+      const auto own_keys = [&] {
+        return ns_per_call_on_every_cpu(n, [](int t) { return kOptname + 1 + t; });
+      };
+      if (r % 2 == 0) {
+        hot[v->name()].push_back(one_key());
+        own[v->name()].push_back(own_keys());
+      } else {
+        own[v->name()].push_back(own_keys());
+        hot[v->name()].push_back(one_key());
+      }
+      v->stop();
+    }
+  }
+  if (!quiet) std::fprintf(stderr, "\r%60s\r", "");
+  const double base_hot = median(hot["no BPF"]), base_own = median(own["no BPF"]);
+  std::printf(
+      "\nOne key from every CPU at once against a key per CPU (setsockopt, %ld online CPUs, a "
+      "thread pinned to each, all calling together; CPU time per call, medians of %d rounds):"
+      "\n\n| variant | one key ns/call | a key per CPU ns/call | one key / a key per CPU "
+      "(target <= 1.20) | added: one key / a key per CPU |\n|---|--:|--:|--:|--:|\n",
+      ::sysconf(_SC_NPROCESSORS_ONLN), rounds);
+  for (Variant* v : variants) {
+    const double h = median(hot[v->name()]), o = median(own[v->name()]);
+    const bool none = v->name() == "no BPF";
+    std::printf("| %s | %s | %s | %s | %s |\n", v->name().c_str(), fmt(h).c_str(), fmt(o).c_str(),
+                fmt(h / o, 2).c_str(), none ? "" : fmt((h - base_hot) / (o - base_own), 2).c_str());
   }
 }
 
@@ -943,6 +1017,14 @@ int main(int argc, char** argv) {
   std::printf(
       "\nThe last column is the exporter's own work per call beyond an empty program's, from the "
       "kernel's BPF stats (both include the stats' clock reads, which cancel).\n\n");
+
+  if (o.contention) {
+    std::vector<Variant*> shared;
+    for (Variant* v : variants)
+      if (v->name() == "no BPF" || v->name() == "exporter" || v->name().rfind("exporter ", 0) == 0)
+        shared.push_back(v);
+    contention(shared, o.rounds, ops.count(calls[0].name) ? ops[calls[0].name] : 20000);
+  }
 
   if (o.parts) {
     // What the parts of a program cost, each alone on the setsockopt attach point.

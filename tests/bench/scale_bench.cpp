@@ -3,11 +3,19 @@
 // read cycle, scrape latency p50/p99 with 1 and with 8 concurrent clients, the body plain and
 // gzip, the resident size after the scrapes and its peak over the run (a read's transient
 // buffers show only there), and the CPU one read takes; then the idle CPU of the default config.
-// Needs root. The header says how many CPUs are possible: a per-CPU map value holds a slot per
-// possible CPU, so that is what a read copies out per key.
+// Needs root. The header says how many CPUs are possible: what a per-CPU map holds and a read
+// copies out grows with them.
 //
 //   sudo ./build/tests/bench/scale_bench [--series=1000,10000,100000] [--scrapes=200]
 //                                        [--idle=yes|no] [--backend=auto]
+//                                        [--cpu-axis=LABEL=EXPORTER,...]
+//
+// --cpu-axis measures, for each exporter binary given (this build, an older one), what its maps
+// cost here with the default config and with a 100,000-series one (the default with setsockopt's
+// capacity at 100,000, every series in both generations): the drop of MemAvailable once it runs,
+// the memlock its maps report (fdinfo; an estimate from their sizes before 6.4, real usage from
+// 6.4), and with 100,000 series the read cycle. One line each, "cpu-axis exporter=LABEL ...",
+// for scripts/bench.sh, which runs it in guests booted with 2, 64 and 256 possible CPUs.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/socket.h>
@@ -23,6 +31,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "harness.h"
@@ -82,10 +92,10 @@ double status_mib(pid_t pid, const std::string& field) {
   return -1;
 }
 
-// Keys in each generation of the exporter's counts maps (README, "Lifecycle": a read switches
-// the generation the programs count into and reads the other): the maps the process holds open
-// (their ids are in /proc/PID/fdinfo), by name.
-std::vector<long> generation_entries(pid_t pid) {
+// Keys in each generation of the exporter's counts maps of the given capacity (README,
+// "Lifecycle": a read switches the generation the programs count into and reads the other): the
+// maps the process holds open (their ids are in /proc/PID/fdinfo), by name and capacity.
+std::vector<long> generation_entries(pid_t pid, std::uint32_t capacity) {
   std::vector<long> out;
   const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fdinfo";
   std::error_code ec;
@@ -99,7 +109,7 @@ std::vector<long> generation_entries(pid_t pid) {
     bpf_map_info info{};
     __u32 len = sizeof info;
     if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-        std::string_view(info.name).starts_with("sle_counts_")) {
+        std::string_view(info.name).starts_with("sle_counts_") && info.max_entries == capacity) {
       std::vector<char> key(info.key_size), next(info.key_size);
       long n = 0;
       for (const void* prev = nullptr; bpf_map_get_next_key(fd, prev, next.data()) == 0;
@@ -133,6 +143,73 @@ std::vector<double> latencies(std::uint16_t port, int clients, int per_client) {
   return all;
 }
 
+// n distinct setsockopt keys (option numbers nobody uses, at SOL_SOCKET: the call fails, the hook
+// counts) in both generations of the exporter's setsockopt maps (of that capacity), then a call
+// every 50 ms from the returned thread, so that every read reads n keys; returns once the
+// exporter says it holds them.
+std::jthread fill_both_generations(std::uint16_t port, pid_t pid, std::uint32_t capacity, int fd,
+                                   long n) {
+  const auto call_every_key = [fd, n] {
+    const int one = 1;
+    for (long i = 0; i < n; ++i)
+      ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
+  };
+  // Every key in both generations, as when workloads keep calling: a key called once sits in
+  // one generation only, and every other read would find its map nearly empty. Between two
+  // rounds of calls, one read (which switches the generation).
+  const std::string last_read = "socket_lsm_exporter_last_read_timestamp_seconds";
+  call_every_key();
+  for (int round = 0;; ++round) {
+    const std::vector<long> gens = generation_entries(pid, capacity);
+    if (gens.size() == 2 && std::min(gens[0], gens[1]) >= n) break;
+    if (round == 10) {
+      std::fprintf(stderr, "scale_bench: after %d rounds the generations hold %ld and %ld keys\n",
+                   round, gens.empty() ? -1 : gens[0], gens.size() < 2 ? -1 : gens[1]);
+      break;
+    }
+    const double before = metric(scrape(port), last_read);
+    for (int i = 0; i < 600 && metric(scrape(port), last_read) == before; ++i)
+      std::this_thread::sleep_for(100ms);
+    call_every_key();
+  }
+  // Then a call every 50 ms: a read skips a generation whose calls total has not moved since it
+  // was last read (an idle hook), and the reads measured here are those of a busy one.
+  std::jthread heartbeat([fd](const std::stop_token& stop) {
+    const int one = 1;
+    while (!stop.stop_requested()) {
+      ::setsockopt(fd, SOL_SOCKET, 100000, &one, sizeof one);
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  const std::string entries = "socket_lsm_exporter_map_entries{hook=\"setsockopt\"}";
+  for (int i = 0; i < 600 && metric(scrape(port), entries) < static_cast<double>(n); ++i)
+    std::this_thread::sleep_for(200ms);
+  return heartbeat;
+}
+
+// The read cycle as the exporter reports it, median over `count` reads told apart by their
+// timestamps (a slow read is seen several times), and the CPU the process used per read from
+// the first to the last of them (the polls' scrapes included). A read follows the previous one's
+// end by read_interval, so under emulation there are fewer reads than seconds.
+std::pair<double, double> read_ms_and_cpu(std::uint16_t port, pid_t pid, std::size_t count) {
+  const std::string last_read = "socket_lsm_exporter_last_read_timestamp_seconds";
+  const std::string duration = "socket_lsm_exporter_read_duration_seconds";
+  std::vector<double> reads;
+  double last_seen = -1, cpu_first = 0, cpu_last = 0;
+  for (int i = 0; i < 600 && reads.size() < count; ++i) {
+    std::this_thread::sleep_for(1s);
+    const std::string body = scrape(port);
+    const double at = metric(body, last_read);
+    if (at == last_seen) continue;
+    last_seen = at;
+    reads.push_back(metric(body, duration) * 1000);
+    (reads.size() == 1 ? cpu_first : cpu_last) = cpu_seconds(pid);
+  }
+  const double cpu =
+      reads.size() > 1 ? (cpu_last - cpu_first) * 1000 / static_cast<double>(reads.size() - 1) : -1;
+  return {percentile(reads, 0.5), cpu};
+}
+
 struct Row {
   long series = 0;
   double read_ms = 0, p50_1 = 0, p99_1 = 0, p50_8 = 0, p99_8 = 0, plain_mib = 0, gzip_mib = 0,
@@ -150,65 +227,13 @@ Row measure(long n, int scrapes, const std::string& backend) {
       ".yaml");
   sle::test::ExporterProcess exporter(port,
                                       {"--config.file=" + config, "--bpf.backend=" + backend});
-  // n distinct keys: option numbers nobody uses, at SOL_SOCKET (the call fails, the hook counts).
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  const auto call_every_key = [fd, n] {
-    const int one = 1;
-    for (long i = 0; i < n; ++i)
-      ::setsockopt(fd, SOL_SOCKET, static_cast<int>(100000 + i), &one, sizeof one);
-  };
-  // Every key in both generations, as when workloads keep calling, so that every read reads n
-  // keys: a key called once sits in one generation only, and every other read would find its
-  // map nearly empty. Between two rounds of calls, one read (which switches the generation).
-  const std::string last_read = "socket_lsm_exporter_last_read_timestamp_seconds";
-  call_every_key();
-  for (int round = 0;; ++round) {
-    const std::vector<long> gens = generation_entries(exporter.pid());
-    if (gens.size() == 2 && std::min(gens[0], gens[1]) >= n) break;
-    if (round == 10) {
-      std::fprintf(stderr, "scale_bench: after %d rounds the generations hold %ld and %ld keys\n",
-                   round, gens.empty() ? -1 : gens[0], gens.size() < 2 ? -1 : gens[1]);
-      break;
-    }
-    const double before = metric(scrape(port), last_read);
-    for (int i = 0; i < 100 && metric(scrape(port), last_read) == before; ++i)
-      std::this_thread::sleep_for(100ms);
-    call_every_key();
-  }
-  // Then a call every 50 ms: a read skips a generation whose calls total has not moved since it
-  // was last read (an idle hook), and the reads measured here are those of a busy one.
-  std::jthread heartbeat([fd](const std::stop_token& stop) {
-    const int one = 1;
-    while (!stop.stop_requested()) {
-      ::setsockopt(fd, SOL_SOCKET, 100000, &one, sizeof one);
-      std::this_thread::sleep_for(50ms);
-    }
-  });
-  const std::string entries = "socket_lsm_exporter_map_entries{hook=\"setsockopt\"}";
-  for (int i = 0; i < 100 && metric(scrape(port), entries) < static_cast<double>(n); ++i)
-    std::this_thread::sleep_for(200ms);
+  std::jthread heartbeat =
+      fill_both_generations(port, exporter.pid(), static_cast<std::uint32_t>(n + 4096), fd, n);
 
   Row row;
   row.series = n;
-  // Reads on their own: the read duration as the exporter reports it, over ten reads told apart
-  // by their timestamps (a slow read is seen several times), and the CPU the process used from
-  // the first to the last of them (the polls' scrapes included). A read follows the previous
-  // one's end by read_interval, so under emulation there are fewer reads than seconds.
-  const std::string duration = "socket_lsm_exporter_read_duration_seconds";
-  std::vector<double> reads;
-  double last_seen = -1, cpu_first = 0, cpu_last = 0;
-  for (int i = 0; i < 100 && reads.size() < 10; ++i) {
-    std::this_thread::sleep_for(1s);
-    const std::string body = scrape(port);
-    const double at = metric(body, last_read);
-    if (at == last_seen) continue;
-    last_seen = at;
-    reads.push_back(metric(body, duration) * 1000);
-    (reads.size() == 1 ? cpu_first : cpu_last) = cpu_seconds(exporter.pid());
-  }
-  row.read_ms = percentile(reads, 0.5);
-  row.cpu_ms_per_read =
-      reads.size() > 1 ? (cpu_last - cpu_first) * 1000 / static_cast<double>(reads.size() - 1) : -1;
+  std::tie(row.read_ms, row.cpu_ms_per_read) = read_ms_and_cpu(port, exporter.pid(), 10);
 
   const auto one_client = latencies(port, 1, scrapes);
   row.p50_1 = percentile(one_client, 0.5);
@@ -227,6 +252,71 @@ Row measure(long n, int scrapes, const std::string& backend) {
   heartbeat.join();
   ::close(fd);
   return row;
+}
+
+double mem_available_mib() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("MemAvailable:", 0) == 0) return std::stod(line.substr(13)) / 1024;
+  return -1;
+}
+
+// What the BPF maps the process holds report as their memlock (fdinfo), in MiB.
+double maps_memlock_mib(pid_t pid) {
+  double bytes = 0;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fdinfo", ec)) {
+    std::ifstream in(entry.path());
+    bool map = false;
+    double memlock = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("map_id:", 0) == 0) map = true;
+      if (line.rfind("memlock:", 0) == 0) memlock = std::stod(line.substr(8));
+    }
+    if (map) bytes += memlock;
+  }
+  return bytes / 1048576;
+}
+
+// One exporter binary, one config: the cpu-axis line (see the top of this file).
+void cpu_axis(const std::string& label, const std::string& binary, long series) {
+  const std::uint16_t port = sle::test::free_listen_port();
+  std::string yaml =
+      "read_interval: 1s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n";
+  if (series > 0)
+    yaml += "hooks:\n  setsockopt:\n    max_entries: " + std::to_string(series) + "\n";
+  const std::string config = sle::test::write_temp_file(yaml, ".yaml");
+  ::sync();
+  std::this_thread::sleep_for(2s);
+  const double before = mem_available_mib();
+  ::setenv("SLE_EXPORTER", binary.c_str(), 1);
+  sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::jthread heartbeat;
+  double read_ms = -1, cpu_ms = -1;
+  if (series > 0) {
+    // The calls come from this process: its own memory must not count, so a margin under the
+    // series: keys of 1,000 calls fewer (the rest of the capacity stays empty, as in use).
+    heartbeat = fill_both_generations(port, exporter.pid(), static_cast<std::uint32_t>(series), fd,
+                                      series - 1000);
+    std::tie(read_ms, cpu_ms) = read_ms_and_cpu(port, exporter.pid(), 3);
+  }
+  std::this_thread::sleep_for(2s);
+  const double drop = before - mem_available_mib();
+  const double memlock = maps_memlock_mib(exporter.pid());
+  std::printf(
+      "cpu-axis exporter=%s config=%s possible_cpus=%d mem_available_drop_mib=%.1f "
+      "maps_memlock_mib=%.1f read_ms=%.1f cpu_ms_per_read=%.1f\n",
+      label.c_str(), series > 0 ? "100k" : "default", libbpf_num_possible_cpus(), drop, memlock,
+      read_ms, cpu_ms);
+  std::fflush(stdout);
+  exporter.stop();
+  if (heartbeat.joinable()) {
+    heartbeat.request_stop();
+    heartbeat.join();
+  }
+  ::close(fd);
 }
 
 // Idle CPU of the default config (read every 5 s), as a share of one core over 30 s.
@@ -249,6 +339,19 @@ int main(int argc, char** argv) {
   if (::geteuid() != 0) {
     std::fprintf(stderr, "scale_bench: needs root (BPF)\n");
     return 2;
+  }
+  if (const std::string axis = arg(argc, argv, "cpu-axis", ""); !axis.empty()) {
+    std::stringstream exporters(axis);
+    for (std::string item; std::getline(exporters, item, ',');) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos) {
+        std::fprintf(stderr, "scale_bench: --cpu-axis=LABEL=EXPORTER,...\n");
+        return 2;
+      }
+      for (const long series : {0L, 100000L})
+        cpu_axis(item.substr(0, eq), item.substr(eq + 1), series);
+    }
+    return 0;
   }
   std::vector<long> sizes;
   std::stringstream list(arg(argc, argv, "series", "1000,10000,100000"));

@@ -4,7 +4,13 @@
 # exporter and the integration test need, runs the integration test once per entry of the kernel
 # command line's sle.runs= and reports each on the serial console, then powers off.
 #   sle.runs=lsm,fentry,auto:lsm   an entry is a backend, auto:X (auto, expecting X everywhere),
-#                                  or churn:X (the churn test alone, backend X)
+#                                  churn:X (the churn test alone, backend X), or stress:X (the
+#                                  stress tests alone, backend X, a CPU taken offline and back
+#                                  included: boot with two CPUs), or preempt:MODE (switches the
+#                                  kernel's dynamic preemption, none, voluntary or full, for the
+#                                  runs after it: PREEMPT_DYNAMIC kernels, 5.12+)
+#   sle.stress_calls=N             the stress test's calls per thread, default 20000 (a multiple
+#                                  of 200)
 #   sle.filter=GTEST_FILTER        default: the tests whose outcome depends on the backend and the
 #                                  kernel (counting, restarts, capabilities, stopping); the web
 #                                  and config tests run on the host, promtool is not in the VM
@@ -48,7 +54,8 @@ mount -t bpf bpf /sys/fs/bpf
 ip link set lo up
 ip addr show dev lo | grep -q '127.0.0.1' || ip addr add 127.0.0.1/8 dev lo
 
-echo "SLE-VM-KERNEL release=$(uname -r) lsm=$(cat /sys/kernel/security/lsm 2>/dev/null || echo '?')"
+echo "SLE-VM-KERNEL release=$(uname -r) lsm=$(cat /sys/kernel/security/lsm 2>/dev/null || echo '?')" \
+  "cpus=$(cat /sys/devices/system/cpu/online) preempt=$(dmesg | sed -n 's/.*Dynamic Preempt: //p' | head -n 1)"
 echo "SLE-VM-CMDLINE $(cat /proc/cmdline)"
 ip addr show dev lo
 
@@ -68,11 +75,23 @@ filter=$(param sle.filter "ExporterTest.*:RestartTest.*:ServingTest.EveryThreadR
 churn_cgroups=$(param sle.churn_cgroups 300)
 run_timeout=$(param sle.run_timeout 600)
 features=$(param sle.features "")
+stress_calls=$(param sle.stress_calls 20000)
 
 for entry in $(echo "$runs" | tr ',' ' '); do
+  if [ "${entry%%:*}" = preempt ]; then
+    mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+    echo "${entry#preempt:}" >/sys/kernel/debug/sched/preempt
+    mode=$(cat /sys/kernel/debug/sched/preempt)
+    echo "SLE-VM-BEGIN run=$entry"
+    echo "preemption now: $mode"
+    case $mode in *"(${entry#preempt:})"*) rc=0 ;; *) rc=1 ;; esac
+    echo "SLE-VM-RESULT run=$entry rc=$rc seconds=0"
+    continue
+  fi
   case $entry in
     auto:*) backend=auto expect=${entry#auto:} tests=$filter ;;
     churn:*) backend=${entry#churn:} expect='' tests='ChurnTest.*' ;;
+    stress:*) backend=${entry#stress:} expect='' tests='StressTest.*' ;;
     *) backend=$entry expect='' tests=$filter ;;
   esac
   echo "SLE-VM-BEGIN run=$entry"
@@ -84,6 +103,7 @@ for entry in $(echo "$runs" | tr ',' ' '); do
     if [ -n "$expect" ]; then export SLE_EXPECT_BACKEND="$expect"; else unset SLE_EXPECT_BACKEND; fi
     if [ -n "$features" ]; then export SLE_EXPECT_FEATURES="$features"; fi
     export SLE_CHURN_CGROUPS="$churn_cgroups" SLE_CHURN_EXPIRE_AFTER_SECONDS=45
+    export SLE_STRESS_CALLS="$stress_calls" SLE_TEST_HOTPLUG=1
     cd /tmp && exec timeout "$run_timeout" integration_test --gtest_filter="$tests"
   )
   rc=$?

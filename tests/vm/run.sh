@@ -7,7 +7,9 @@
 #                              with and without BPF LSM, the churn test under lsm and fentry
 #   5.10 (bullseye)            no bpf_get_current_task_btf, no bpf_rdonly_cast: every fallback
 #   6.12 (bookworm-backports)  bpf_rdonly_cast, but not yet its cast to void
-# On 5.10 and 6.12 the counting tests only (sle.filter), to keep the suite near 10 minutes.
+# On 5.10 and 6.12 the counting tests only (sle.filter), to keep the suite near 10 minutes; then
+# 6.1 and 6.12 again with two CPUs and preempt=full for the stress tests (every backend on 6.1,
+# the trampoline ones on 6.12), a CPU taken offline and back among them.
 #   tests/vm/run.sh [--exporter BIN] [--test BIN] [--out DIR] [--timeout SECONDS] [--boots A,B]
 # Defaults: build/socket_lsm_exporter, build/tests/integration/integration_test, build/vm, 900,
 # every boot. Console logs go to OUT/<boot>.log. SLE_VM_ACCEL=kvm|tcg skips the KVM probe.
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --timeout) boot_timeout=$2; shift 2 ;;
     --boots) only=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "vm: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -62,15 +64,15 @@ for dist in bookworm bullseye bookworm-backports; do
 done
 kernel=${kernels[bookworm]}
 
-# qemu_boot LOG TIMEOUT ACCEL APPEND [KERNEL]: one boot, console to LOG; returns timeout's/QEMU's
+# qemu_boot LOG TIMEOUT ACCEL APPEND [KERNEL] [CPUS]: one boot, console to LOG; returns timeout's/QEMU's
 # status. cx16=off: bookworm's QEMU 7.2 emulates CMPXCHG16B under TCG so that EFLAGS comes back
 # corrupted now and then; 6.12's SLUB fast path (this_cpu_try_cmpxchg128) then double-faults, in
 # early boot or mid-test (4 boots of 6.12 out of 5 here). Without CX16 the kernels take SLUB's
 # other path: 3 of 3 boots of 6.12 clean. KVM runs the host CPU as it is.
 qemu_boot() {
-  local log=$1 limit=$2 accel=$3 append=$4 vmlinuz=${5:-$kernel} cpu=max,cx16=off
+  local log=$1 limit=$2 accel=$3 append=$4 vmlinuz=${5:-$kernel} smp=${6:-1} cpu=max,cx16=off
   [ "$accel" = tcg ] || cpu=max
-  timeout "$limit" qemu-system-x86_64 -machine "accel=$accel" -cpu "$cpu" -m 1024 -smp 1 \
+  timeout "$limit" qemu-system-x86_64 -machine "accel=$accel" -cpu "$cpu" -m 1024 -smp "$smp" \
     -nographic -no-reboot -nic none -kernel "$vmlinuz" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 $append" </dev/null >"$log" 2>&1
 }
@@ -93,29 +95,37 @@ echo "vm: accel=$accel"
 
 # Boot name | kernel (fetch-kernel.sh --dist) | lsm= list | runs (auto:X = auto, expecting X for
 # every hook) | gtest filter (empty: init's default, every test but promtool's) | the kernel
-# features the exporter must find there (loader/kernel_features.h).
+# features the exporter must find there (loader/kernel_features.h) | CPUs (default 1) | more of
+# the kernel's command line. The stress boots (tests/integration/stress_test.cpp): two CPUs, one
+# of them taken offline and back, and preempt=full, so that trampoline programs (lsm, fentry)
+# really are preempted midway (the kernels default to voluntary preemption, where they never are).
+# kprobe and tracepoint programs never are; but under full preemption the kernel skips them on a
+# CPU where a bpf() map call (the exporter's reads) was preempted, counting the skips in
+# recursion_misses only from 6.7: on 6.1 they run after switching back to voluntary.
 counting='*CountsEveryHook*:*Overflow*:*BpfRunStats*'
 boots=(
   "6.1-bpf-lsm|bookworm|lockdown,capability,landlock,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm,churn:lsm,churn:fentry||task_btf"
   "6.1-no-bpf-lsm|bookworm|lockdown,capability,landlock,apparmor|auto:fentry||task_btf"
   "5.10-bpf-lsm|bullseye|lockdown,capability,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm|$counting|none"
   "6.12-bpf-lsm|bookworm-backports|lockdown,capability,landlock,bpf|lsm,fentry,kprobe,tracepoint,auto:lsm|$counting|task_btf,rdonly_cast"
+  "6.1-stress|bookworm|lockdown,capability,landlock,bpf|stress:lsm,stress:fentry,preempt:voluntary,stress:kprobe,stress:tracepoint||task_btf|2|preempt=full"
+  "6.12-stress|bookworm-backports|lockdown,capability,landlock,bpf|stress:lsm,stress:fentry,stress:kprobe||task_btf,rdonly_cast|2|preempt=full"
 )
 
 passed=0 failed=0
 summary=()
 suite_t0=$(date +%s)
 for spec in "${boots[@]}"; do
-  IFS='|' read -r boot dist lsm runs filter features <<<"$spec"
+  IFS='|' read -r boot dist lsm runs filter features smp extra <<<"$spec"
   if [ -n "$only" ] && [[ ",$only," != *",$boot,"* ]]; then continue; fi
   log=$out/$boot.log
-  append="lsm=$lsm sle.runs=$runs sle.features=$features"
+  append="lsm=$lsm sle.runs=$runs sle.features=$features${extra:+ $extra}"
   [ -z "$filter" ] || append="$append sle.filter=$filter"
   for attempt in 1 2; do
-    echo "vm: boot $boot ($dist kernel, lsm=$lsm, runs $runs${filter:+, tests $filter}, timeout ${boot_timeout}s)"
+    echo "vm: boot $boot ($dist kernel, lsm=$lsm, ${smp:-1} CPUs${extra:+, $extra}, runs $runs${filter:+, tests $filter}, timeout ${boot_timeout}s)"
     t0=$(date +%s)
     status=0
-    qemu_boot "$log" "$boot_timeout" "$accel" "$append" "${kernels[$dist]}" || status=$?
+    qemu_boot "$log" "$boot_timeout" "$accel" "$append" "${kernels[$dist]}" "${smp:-1}" || status=$?
     elapsed=$(( $(date +%s) - t0 ))
     # The serial console ends lines with CR LF.
     clean=$(tr -d '\r' <"$log")
