@@ -63,14 +63,21 @@ volatile __u32 sle_gen = 0;
 SLE_COUNTS_MAP(sle_counts_0);
 SLE_COUNTS_MAP(sle_counts_1);
 
-/* Each generation's per-CPU totals and cache: for each generation, once no program counts into
- * it, sum(counts in the hash and the slots) + overflow == calls. */
+/* Each generation's per-CPU totals and cache (index: the generation). For each generation, once
+ * no program counts into it, sum(counts in the hash and the slots) + overflow == calls. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, struct sle_cpu);
-} sle_cpus SEC(".maps");
+	__type(value, struct sle_totals);
+} sle_totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct sle_cache);
+} sle_cache SEC(".maps");
 
 /* One hook call as its body saw it, before the config shapes it into a key. */
 struct sle_call {
@@ -179,12 +186,12 @@ static __always_inline bool sle_slot_hit(struct sle_slot *slot, const struct sle
  * Takes the empty slot for the key, counting the call there; false if it is not empty, or another
  * program on this CPU is taking a slot meanwhile. A probe program is alone on its CPU. For
  * trampoline programs, exclusion without compare-and-swap (which 5.10 lacks): each adds 1 to
- * cpu->claiming, reads it, and subtracts 1 at the end; only one that reads 1 writes a slot.
+ * cache->claiming, reads it, and subtracts 1 at the end; only one that reads 1 writes a slot.
  * Whoever else is between its add and its subtract has its 1 in the counter then (atomic adds
  * lose nothing), so two programs can never both read 1 while both are inside. Programs of one CPU
- * only ever touch its sle_cpu: migration is disabled while they run.
+ * only ever touch its sle_cache: migration is disabled while they run.
  */
-static __always_inline bool sle_claim_slot(struct sle_cpu *cpu, struct sle_slot *slot,
+static __always_inline bool sle_claim_slot(struct sle_cache *cache, struct sle_slot *slot,
 					   const struct sle_key *key, enum sle_flavour kind)
 {
 	bool claimed = false;
@@ -196,22 +203,23 @@ static __always_inline bool sle_claim_slot(struct sle_cpu *cpu, struct sle_slot 
 		slot->count = 1;
 		return true;
 	}
-	__sync_fetch_and_add(&cpu->claiming, 1);
-	if (SLE_READ_ONCE(cpu->claiming) == 1 && !SLE_READ_ONCE(slot->count)) {
+	__sync_fetch_and_add(&cache->claiming, 1);
+	if (SLE_READ_ONCE(cache->claiming) == 1 && !SLE_READ_ONCE(slot->count)) {
 		slot->key = *key;
 		asm volatile("" ::: "memory"); /* the key before the count: see sle_slot_hit */
 		SLE_WRITE_ONCE(slot->count, 1);
 		claimed = true;
 	}
-	__sync_fetch_and_add(&cpu->claiming, -1);
+	__sync_fetch_and_add(&cache->claiming, -1);
 	return claimed;
 }
 
-/* Counts one call of key in a generation: its counts hash and this CPU's sle_cpu. */
-static __always_inline void sle_count_in(void *counts, struct sle_cpu *cpu,
-					 const struct sle_key *key, enum sle_flavour kind)
+/* Counts one call of key in a generation: its counts hash, and this CPU's cache and totals. */
+static __always_inline void sle_count_in(void *counts, struct sle_cache *cache,
+					 struct sle_totals *totals, const struct sle_key *key,
+					 enum sle_flavour kind)
 {
-	struct sle_slot *set = &cpu->slots[sle_slot_set(key) * SLE_CACHE_WAYS];
+	struct sle_slot *set = &cache->slots[sle_slot_set(key) * SLE_CACHE_WAYS];
 	__u64 zero = 0, *value;
 	long err;
 
@@ -227,10 +235,10 @@ static __always_inline void sle_count_in(void *counts, struct sle_cpu *cpu,
 			value = bpf_map_lookup_elem(counts, key);
 	}
 	if (!value) {
-		sle_cpu_add(&cpu->overflow, kind);
+		sle_cpu_add(&totals->overflow, kind);
 		return;
 	}
-	if (sle_claim_slot(cpu, &set[0], key, kind) || sle_claim_slot(cpu, &set[1], key, kind))
+	if (sle_claim_slot(cache, &set[0], key, kind) || sle_claim_slot(cache, &set[1], key, kind))
 		return;
 	__sync_fetch_and_add(value, 1); /* shared with every CPU */
 }
@@ -240,7 +248,8 @@ static __always_inline void sle_count(const struct sle_call *call, enum sle_flav
 {
 	__u64 family_mask = sle_cfg.family_mask;
 	struct sle_key key = {};
-	struct sle_cpu *cpu;
+	struct sle_totals *totals;
+	struct sle_cache *cache;
 	__u32 gen;
 
 	if (sle_is_self_test())
@@ -249,14 +258,15 @@ static __always_inline void sle_count(const struct sle_call *call, enum sle_flav
 		return;
 	sle_make_key(&key, call);
 	gen = sle_gen & 1;
-	cpu = bpf_map_lookup_elem(&sle_cpus, &gen);
-	if (!cpu)
-		return;			/* never: the array has both generations */
-	sle_cpu_add(&cpu->calls, kind); /* calls first: see the top of this file */
+	totals = bpf_map_lookup_elem(&sle_totals, &gen);
+	cache = bpf_map_lookup_elem(&sle_cache, &gen);
+	if (!totals || !cache)
+		return;			   /* never: both arrays have both generations */
+	sle_cpu_add(&totals->calls, kind); /* calls first: see the top of this file */
 	if (gen)
-		sle_count_in(&sle_counts_1, cpu, &key, kind);
+		sle_count_in(&sle_counts_1, cache, totals, &key, kind);
 	else
-		sle_count_in(&sle_counts_0, cpu, &key, kind);
+		sle_count_in(&sle_counts_0, cache, totals, &key, kind);
 }
 
 #endif /* SLE_COUNTING_BPF_H */

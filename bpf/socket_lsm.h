@@ -74,24 +74,28 @@ struct sle_key {
 
 /*
  * Counting (bpf/counting.bpf.h): each generation of a hook has a shared hash of counts (struct
- * sle_key -> __u64) and, per CPU, a struct sle_cpu: that CPU's calls and overflow totals, and a
- * small cache of slots in front of the hash, where a CPU counts its hot keys without touching
- * shared memory. A slot, once taken in a generation, keeps its key until user space has read the
+ * sle_key -> __u64) and, per CPU, its totals (struct sle_totals) and a small cache of slots in
+ * front of the hash (struct sle_cache), where a CPU counts its hot keys without touching shared
+ * memory. A slot, once taken in a generation, keeps its key until user space has read the
  * generation (after switching away from it and an RCU grace period) and moved the slots' counts
- * into the hash: then it empties them all.
+ * into the hash: then it empties them all. Totals and slots are apart so that a read that only
+ * asks whether a generation had calls copies 16 bytes per possible CPU, not the slots.
  */
 #define SLE_CACHE_WAYS 2 /* slots a key may take: a set */
 #define SLE_CACHE_SETS 32
 #define SLE_CACHE_SLOTS (SLE_CACHE_WAYS * SLE_CACHE_SETS)
+
+struct sle_totals {
+	__u64 calls;	/* calls that passed the filters */
+	__u64 overflow; /* of those, calls not in a series because the hash was full */
+};
 
 struct sle_slot {
 	__u64 count; /* 0: empty; else the calls of key counted here */
 	struct sle_key key;
 };
 
-struct sle_cpu {
-	__u64 calls;	/* calls that passed the filters */
-	__u64 overflow; /* of those, calls not in a series because the hash was full */
+struct sle_cache {
 	__u64 claiming; /* programs on this CPU inside sle_claim_slot(), see there */
 	struct sle_slot slots[SLE_CACHE_SLOTS];
 };

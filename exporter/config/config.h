@@ -24,7 +24,7 @@ namespace sle {
 
 struct HookConfig {
   bool enabled = true;
-  std::uint32_t max_entries = 10240;  // capacity of the hook's per-CPU hash map; 1..1048576
+  std::uint32_t max_entries = 10240;  // keys the hook's counts hash holds; 1..1048576
   std::uint32_t label_mask = 0;       // SLE_LABEL_BIT()s; default_config(): spec(h).labels
   std::uint64_t family_mask = 0;      // families filter: bit f set = count family f; 0 = count all
 

@@ -20,7 +20,8 @@ namespace sle {
 namespace {
 
 constexpr std::array<const char*, 2> kCountsMaps = {"sle_counts_0", "sle_counts_1"};
-constexpr const char* kCpusMap = "sle_cpus";
+constexpr const char* kTotalsMap = "sle_totals";
+constexpr const char* kCacheMap = "sle_cache";
 
 std::string describe(Hook hook, Backend backend) {
   return std::string(hook.name()) + " (" + std::string(backend_name(backend)) + ")";
@@ -65,7 +66,8 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
   if (!settings.pin_dir.empty()) {
     std::vector<bpf_map*> maps;
     for (const char* counts : kCountsMaps) maps.push_back(find_map(obj, counts));
-    maps.push_back(find_map(obj, kCpusMap));
+    maps.push_back(find_map(obj, kTotalsMap));
+    maps.push_back(find_map(obj, kCacheMap));
     maps_reused_ = pin_maps(maps, settings.pin_dir, what);
   }
 
@@ -81,7 +83,7 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
   if (const int err = bpf_object__load(obj)) throw SystemError("loading " + what, -err);
   if (!maps_reused_ && !settings.v1_pin_dir.empty()) {
     const int counts[2] = {counts_fd(0), counts_fd(1)};
-    maps_reused_ = convert_v1_maps(settings.v1_pin_dir, counts, cpus_fd(), what);
+    maps_reused_ = convert_v1_maps(settings.v1_pin_dir, counts, totals_fd(), what);
   }
   share_bss(obj);
   vars_.self_test_active = global<std::uint32_t>(obj, ".bss", "sle_self_test_active");
@@ -113,7 +115,8 @@ void HookObject::attach() {
 int HookObject::counts_fd(std::uint32_t gen) const {
   return bpf_map__fd(find_map(object_.get(), kCountsMaps[gen & 1]));
 }
-int HookObject::cpus_fd() const { return bpf_map__fd(find_map(object_.get(), kCpusMap)); }
+int HookObject::totals_fd() const { return bpf_map__fd(find_map(object_.get(), kTotalsMap)); }
+int HookObject::cache_fd() const { return bpf_map__fd(find_map(object_.get(), kCacheMap)); }
 std::uint32_t HookObject::capacity() const {
   return bpf_map__max_entries(find_map(object_.get(), kCountsMaps[0]));
 }

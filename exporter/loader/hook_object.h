@@ -42,10 +42,11 @@ class HookObject {
 
   Hook hook() const { return hook_; }
   Backend backend() const { return backend_; }
-  // The maps (bpf/counting.bpf.h): generation gen's (0 or 1) counts hash, and the per-CPU array
-  // whose element gen is that generation's struct sle_cpu on every CPU.
+  // The maps (bpf/counting.bpf.h): generation gen's (0 or 1) counts hash, and the per-CPU
+  // arrays whose element gen is that generation's totals and slot cache on every CPU.
   int counts_fd(std::uint32_t gen) const;
-  int cpus_fd() const;
+  int totals_fd() const;
+  int cache_fd() const;
   std::uint32_t capacity() const;  // of each generation's counts hash
   // Whether the maps were pinned by an exporter before and are used again (or converted from
   // layout v1).

@@ -190,48 +190,44 @@ void delete_counts(int map_fd, std::span<const sle_key> keys) {
   }
 }
 
-CpuCounts CpuCounts::read(int cpus_fd, std::uint32_t gen) {
-  static_assert(sizeof(sle_cpu) % 8 == 0, "a per-CPU value is laid out in steps of 8 bytes");
-  CpuCounts out;
-  out.gen_ = gen & 1;
-  out.cpus_.resize(possible_cpus());
-  if (bpf_map_lookup_elem(cpus_fd, &out.gen_, out.cpus_.data()) != 0)
-    throw SystemError("reading the per-CPU counts", errno);
+Totals read_totals(int totals_fd, std::uint32_t gen) {
+  static_assert(sizeof(sle_totals) % 8 == 0, "a per-CPU value is laid out in steps of 8 bytes");
+  std::vector<sle_totals> cpus(possible_cpus());
+  gen &= 1;
+  if (bpf_map_lookup_elem(totals_fd, &gen, cpus.data()) != 0)
+    throw SystemError("reading the per-CPU totals", errno);
+  Totals out;
+  for (const sle_totals& c : cpus) {
+    out.calls += c.calls;
+    out.overflow += c.overflow;
+  }
   return out;
 }
 
-std::uint64_t CpuCounts::calls() const {
-  return std::accumulate(cpus_.begin(), cpus_.end(), std::uint64_t{0},
-                         [](std::uint64_t sum, const sle_cpu& c) { return sum + c.calls; });
-}
-
-std::uint64_t CpuCounts::overflow() const {
-  return std::accumulate(cpus_.begin(), cpus_.end(), std::uint64_t{0},
-                         [](std::uint64_t sum, const sle_cpu& c) { return sum + c.overflow; });
-}
-
-std::vector<CountEntry> CpuCounts::slot_counts() const {
+std::vector<CountEntry> read_slot_counts(int cache_fd, std::uint32_t gen) {
+  static_assert(sizeof(sle_cache) % 8 == 0, "a per-CPU value is laid out in steps of 8 bytes");
+  std::vector<sle_cache> cpus(possible_cpus());
+  gen &= 1;
+  if (bpf_map_lookup_elem(cache_fd, &gen, cpus.data()) != 0)
+    throw SystemError("reading the per-CPU slots", errno);
   std::vector<CountEntry> taken;
-  for (const sle_cpu& cpu : cpus_)
+  for (const sle_cache& cpu : cpus)
     for (const sle_slot& slot : cpu.slots)
       if (slot.count != 0) taken.emplace_back(slot.key, slot.count);
   return sum_by_key(std::move(taken));
 }
 
-void CpuCounts::empty_slots(int cpus_fd) const {
-  std::vector<sle_cpu> emptied(cpus_.size());  // zeroed: every slot empty
-  for (std::size_t c = 0; c < cpus_.size(); ++c) {
-    emptied[c].calls = cpus_[c].calls;
-    emptied[c].overflow = cpus_[c].overflow;
-  }
-  if (bpf_map_update_elem(cpus_fd, &gen_, emptied.data(), BPF_EXIST) != 0)
+void empty_slots(int cache_fd, std::uint32_t gen) {
+  const std::vector<sle_cache> empty(possible_cpus());  // zeroed
+  gen &= 1;
+  if (bpf_map_update_elem(cache_fd, &gen, empty.data(), BPF_EXIST) != 0)
     throw SystemError("emptying the per-CPU slots", errno);
 }
 
-std::vector<CountEntry> read_generation(int counts_fd, int cpus_fd, std::uint32_t gen,
+std::vector<CountEntry> read_generation(int counts_fd, int cache_fd, std::uint32_t gen,
                                         std::uint32_t capacity) {
   std::vector<CountEntry> all = read_counts(counts_fd, capacity);
-  const auto slots = CpuCounts::read(cpus_fd, gen).slot_counts();
+  const auto slots = read_slot_counts(cache_fd, gen);
   all.insert(all.end(), slots.begin(), slots.end());
   return sum_by_key(std::move(all));
 }

@@ -1,7 +1,6 @@
 // Reading a hook's maps from user space (bpf/counting.bpf.h): each generation's counts hash, with
 // BPF_MAP_LOOKUP_BATCH (falling back to key-by-key iteration on kernels without it), and its
-// per-CPU state, struct sle_cpu on every possible CPU: the totals, and the slots of the cache in
-// front of the hash.
+// per-CPU totals and slot cache on every possible CPU.
 #pragma once
 
 #include <cstdint>
@@ -43,29 +42,24 @@ void write_counts(int map_fd, std::span<const CountEntry> entries);
 // Keys already gone are no error.
 void delete_counts(int map_fd, std::span<const sle_key> keys);
 
-// One generation's struct sle_cpu of every possible CPU, as read at one moment (offline CPUs
+// One generation's totals (struct sle_totals), summed over every possible CPU (offline CPUs
 // included: what they counted before going offline is there).
-class CpuCounts {
- public:
-  static CpuCounts read(int cpus_fd, std::uint32_t gen);
-
-  std::uint64_t calls() const;
-  std::uint64_t overflow() const;
-  // The keys in the slots, each with its counts summed over slots and CPUs, in key order.
-  std::vector<CountEntry> slot_counts() const;
-  // Writes the state back with every slot empty, the totals as read. Only while no program can
-  // count into the generation (after the switch and an RCU grace period): a count added since the
-  // read would be lost.
-  void empty_slots(int cpus_fd) const;
-
- private:
-  std::uint32_t gen_ = 0;
-  std::vector<sle_cpu> cpus_;
+struct Totals {
+  std::uint64_t calls = 0;
+  std::uint64_t overflow = 0;
 };
+Totals read_totals(int totals_fd, std::uint32_t gen);
+
+// The keys in one generation's slots (struct sle_cache of every possible CPU), each with its
+// counts summed over slots and CPUs, in key order.
+std::vector<CountEntry> read_slot_counts(int cache_fd, std::uint32_t gen);
+// Empties every slot of the generation on every CPU. Only while no program can count into the
+// generation (after the switch and an RCU grace period): a count added meanwhile would be lost.
+void empty_slots(int cache_fd, std::uint32_t gen);
 
 // What a generation holds, hash and slots together, summed by key: for tests and the benchmark.
 // Read while programs count into it, a count being added may be missing.
-std::vector<CountEntry> read_generation(int counts_fd, int cpus_fd, std::uint32_t gen,
+std::vector<CountEntry> read_generation(int counts_fd, int cache_fd, std::uint32_t gen,
                                         std::uint32_t capacity);
 
 // Every slot of a per-CPU array of u64, each summed over CPUs.

@@ -122,7 +122,7 @@ UniqueFd open_v1(const std::string& path, bpf_map_type type, std::uint32_t key_s
 
 }  // namespace
 
-bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int cpus_fd,
+bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int totals_fd,
                      std::string_view what) {
   const std::string paths[3] = {v1_dir + "/sle_counts_0", v1_dir + "/sle_counts_1",
                                 v1_dir + "/sle_totals"};
@@ -155,12 +155,12 @@ bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int cpu
       key = next;
       prev = &key;
     }
-    std::vector<sle_cpu> cpus(static_cast<std::size_t>(ncpu));
+    std::vector<sle_totals> totals(static_cast<std::size_t>(ncpu));
     const __u32 calls = g * kV1PerGeneration + kV1Calls;
     const __u32 overflow = g * kV1PerGeneration + kV1Overflow;
-    cpus[0].calls = summed(old_totals.get(), &calls);
-    cpus[0].overflow = summed(old_totals.get(), &overflow) + unplaced;
-    if (bpf_map_update_elem(cpus_fd, &g, cpus.data(), BPF_ANY) != 0)
+    totals[0].calls = summed(old_totals.get(), &calls);
+    totals[0].overflow = summed(old_totals.get(), &overflow) + unplaced;
+    if (bpf_map_update_elem(totals_fd, &g, totals.data(), BPF_ANY) != 0)
       throw SystemError("writing the converted totals of " + std::string(what), errno);
     if (unplaced != 0)
       log::warn("Counts pinned by layout v1 do not fit this capacity: counted as overflow",

@@ -18,8 +18,8 @@ struct bpf_map;
 namespace sle {
 
 // The version of the maps' layout (the key, the values, the two generations, the per-CPU
-// slots): change it with any of them. v1: per-CPU counts hashes and a totals array (until
-// 24a6d39); v2: shared counts hashes and struct sle_cpu.
+// totals and slots): change it with any of them. v1: per-CPU counts hashes and a totals array
+// (until 24a6d39); v2: shared counts hashes, struct sle_totals and struct sle_cache.
 inline constexpr std::string_view kPinLayout = "v2";
 
 // <pin_path>/<layout>, made if missing: where this exporter pins. Throws SystemError.
@@ -38,10 +38,10 @@ void warn_other_layouts(const std::string& pin_path);
 // An upgrade from layout v1 (per-CPU counts hashes sle_counts_0/1 and a per-CPU totals array
 // sle_totals, calls and overflow per generation; until 24a6d39): what one hook's v1 pins in
 // v1_dir hold goes into this layout's maps, freshly made (counts summed over CPUs into the
-// hashes, totals into the first CPU's struct sle_cpu), and the v1 pins are removed, so that
+// hashes, totals into the first CPU's struct sle_totals), and the v1 pins are removed, so that
 // counters go on across the upgrade. Counts that do not fit the capacity go to overflow. Returns
 // whether there was anything to convert. Throws SystemError.
-bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int cpus_fd,
+bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int totals_fd,
                      std::string_view what);
 
 // The same for the kept state (<pin_path>/v1/state), when this layout has none yet; and

@@ -104,8 +104,7 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       // last read means it is as it was then (its slots empty, the hash as written back then;
       // expiry, which deletes keys, is ours and already applied), so a hook with no calls costs
       // no walk of its hash.
-      if (h.gens[old].read &&
-          h.gens[old].calls == CpuCounts::read(h.object->cpus_fd(), old).calls())
+      if (h.gens[old].read && h.gens[old].calls == read_totals(h.object->totals_fd(), old).calls)
         continue;
       Read& r = reads.emplace_back();
       r.hook = &h;
@@ -129,12 +128,10 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       HookState& h = *r.hook;
       Generation& gen = h.gens[r.gen];
       // Final now: no program counts into the generation any more.
-      const CpuCounts cpus = CpuCounts::read(h.object->cpus_fd(), r.gen);
-      r.slot_counts = cpus.slot_counts();
+      r.slot_counts = read_slot_counts(h.object->cache_fd(), r.gen);
       std::uint64_t in_slots = 0;
       for (const CountEntry& entry : r.slot_counts) in_slots += entry.second;
-      const std::uint64_t overflow = cpus.overflow();
-      const std::uint64_t calls = cpus.calls();
+      const auto [calls, overflow] = read_totals(h.object->totals_fd(), r.gen);
       if (!gen.read && r.counted + in_slots + overflow <= calls)
         gen.deleted = calls - overflow - in_slots - r.counted;
       if (r.counted + in_slots + overflow + gen.deleted != calls) {
@@ -160,7 +157,7 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
       const std::vector<CountEntry> written =
           h.series.add_slot_counts(r.gen, r.slot_counts, r.new_keys);
       if (!written.empty()) {
-        cpus.empty_slots(h.object->cpus_fd());
+        empty_slots(h.object->cache_fd(), r.gen);
         write_counts(h.object->counts_fd(r.gen), written);
       }
     }

@@ -300,7 +300,7 @@ void cpu_axis(const std::string& label, const std::string& binary, long series) 
     // series: keys of 1,000 calls fewer (the rest of the capacity stays empty, as in use).
     heartbeat = fill_both_generations(port, exporter.pid(), static_cast<std::uint32_t>(series), fd,
                                       series - 1000);
-    std::tie(read_ms, cpu_ms) = read_ms_and_cpu(port, exporter.pid(), 3);
+    std::tie(read_ms, cpu_ms) = read_ms_and_cpu(port, exporter.pid(), 5);
   }
   std::this_thread::sleep_for(2s);
   const double drop = before - mem_available_mib();

@@ -53,7 +53,7 @@ inline std::vector<CountEntry> entries_where(const std::vector<CountEntry>& entr
 // What the object's current generation holds: its hash and its slots.
 inline std::vector<CountEntry> counts_now(const HookObject& object) {
   const std::uint32_t gen = object.generation();
-  return read_generation(object.counts_fd(gen), object.cpus_fd(), gen, object.capacity());
+  return read_generation(object.counts_fd(gen), object.cache_fd(), gen, object.capacity());
 }
 
 inline std::uint64_t sum_counts(const std::vector<CountEntry>& entries) {

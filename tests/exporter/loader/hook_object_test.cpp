@@ -155,10 +155,14 @@ TEST_F(HookObjectTest, EveryHookLoadsAndAttachesWithTracepoint) {
       EXPECT_EQ(counts.value_size, sizeof(std::uint64_t));
     }
     EXPECT_NE(object.counts_fd(0), object.counts_fd(1));
-    const bpf_map_info cpus = map_info(object.cpus_fd());
-    EXPECT_EQ(cpus.type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    EXPECT_EQ(cpus.max_entries, 2u);  // a struct sle_cpu per generation
-    EXPECT_EQ(cpus.value_size, sizeof(sle_cpu));
+    const bpf_map_info totals = map_info(object.totals_fd());
+    EXPECT_EQ(totals.type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    EXPECT_EQ(totals.max_entries, 2u);  // per generation
+    EXPECT_EQ(totals.value_size, sizeof(sle_totals));
+    const bpf_map_info cache = map_info(object.cache_fd());
+    EXPECT_EQ(cache.type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    EXPECT_EQ(cache.max_entries, 2u);
+    EXPECT_EQ(cache.value_size, sizeof(sle_cache));
 
     // Only the tracepoint programs, each loaded, under its full name (the kernel keeps 15
     // characters).

@@ -1,6 +1,6 @@
 // Reads real maps made here (needs root, or CAP_BPF), laid out as bpf/counting.bpf.h's: the batch
-// read and the key-by-key fallback of a counts hash must agree; the per-CPU state sums every
-// possible CPU, merges the slots by key and empties them keeping the totals.
+// read and the key-by-key fallback of a counts hash must agree; the per-CPU totals sum every
+// possible CPU, and the slots merge by key and empty.
 #include "loader/map_reader.h"
 
 #include <bpf/bpf.h>
@@ -37,9 +37,12 @@ class MapReaderTest : public ::testing::Test {
     map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_HASH, "test_counts", sizeof(sle_key),
                                    sizeof(std::uint64_t), 512, nullptr));
     ASSERT_TRUE(map_) << "bpf_map_create: " << errno;
-    cpus_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_cpus", sizeof(__u32),
-                                    sizeof(sle_cpu), 2, nullptr));
-    ASSERT_TRUE(cpus_) << "bpf_map_create: " << errno;
+    totals_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_totals", sizeof(__u32),
+                                      sizeof(sle_totals), 2, nullptr));
+    ASSERT_TRUE(totals_) << "bpf_map_create: " << errno;
+    cache_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "test_cache", sizeof(__u32),
+                                     sizeof(sle_cache), 2, nullptr));
+    ASSERT_TRUE(cache_) << "bpf_map_create: " << errno;
     ncpu_ = static_cast<std::size_t>(libbpf_num_possible_cpus());
   }
 
@@ -48,14 +51,16 @@ class MapReaderTest : public ::testing::Test {
     ASSERT_EQ(bpf_map_update_elem(map_.get(), &k, &value, BPF_ANY), 0);
   }
 
-  // Generation gen's struct sle_cpu on every possible CPU, as a program would leave them.
-  void put_cpus(std::uint32_t gen, const std::vector<sle_cpu>& cpus) {
+  // Generation gen's per-CPU value of a map, as programs would leave them.
+  template <typename T>
+  void put_per_cpu(const UniqueFd& map, std::uint32_t gen, const std::vector<T>& cpus) {
     ASSERT_EQ(cpus.size(), ncpu_);
-    ASSERT_EQ(bpf_map_update_elem(cpus_.get(), &gen, cpus.data(), BPF_ANY), 0);
+    ASSERT_EQ(bpf_map_update_elem(map.get(), &gen, cpus.data(), BPF_ANY), 0);
   }
 
   UniqueFd map_;
-  UniqueFd cpus_;
+  UniqueFd totals_;
+  UniqueFd cache_;
   std::size_t ncpu_ = 0;
 };
 
@@ -92,48 +97,45 @@ TEST_F(MapReaderTest, WriteCountsSetsEveryKeyInBatches) {
   for (const auto& [port, count] : read) EXPECT_EQ(count, port + 7u) << port;
 }
 
-TEST_F(MapReaderTest, CpuCountsSumEveryCpuAndMergeSlotsByKey) {
-  std::vector<sle_cpu> cpus(ncpu_);
+TEST_F(MapReaderTest, TotalsSumEveryCpuPerGeneration) {
+  std::vector<sle_totals> cpus(ncpu_);
+  std::uint64_t calls = 0;
   for (std::size_t c = 0; c < ncpu_; ++c) {
-    cpus[c].calls = 10 + c;
+    calls += cpus[c].calls = 10 + c;
     cpus[c].overflow = 2;
-    // Port 80 in slot 3 of every CPU; port 22 in two slots of the last CPU.
-    cpus[c].slots[3] = {.count = 4, .key = port_key(80)};
   }
+  put_per_cpu(totals_, 1, cpus);
+  const Totals read = read_totals(totals_.get(), 1);
+  EXPECT_EQ(read.calls, calls);
+  EXPECT_EQ(read.overflow, 2 * ncpu_);
+  EXPECT_EQ(read_totals(totals_.get(), 0).calls, 0u);  // the other generation is apart
+}
+
+TEST_F(MapReaderTest, SlotsMergeByKeyOverCpusAndEmpty) {
+  std::vector<sle_cache> cpus(ncpu_);
+  // Port 80 in slot 3 of every CPU; port 22 in two slots of the last CPU.
+  for (std::size_t c = 0; c < ncpu_; ++c) cpus[c].slots[3] = {.count = 4, .key = port_key(80)};
   cpus[ncpu_ - 1].slots[0] = {.count = 1, .key = port_key(22)};
   cpus[ncpu_ - 1].slots[SLE_CACHE_SLOTS - 1] = {.count = 6, .key = port_key(22)};
-  put_cpus(1, cpus);
-
-  const CpuCounts read = CpuCounts::read(cpus_.get(), 1);
-  std::uint64_t calls = 0;
-  for (std::size_t c = 0; c < ncpu_; ++c) calls += 10 + c;
-  EXPECT_EQ(read.calls(), calls);
-  EXPECT_EQ(read.overflow(), 2 * ncpu_);
-  EXPECT_EQ(by_port(read.slot_counts()),
+  put_per_cpu(cache_, 1, cpus);
+  EXPECT_EQ(by_port(read_slot_counts(cache_.get(), 1)),
             (std::map<std::uint16_t, std::uint64_t>{{22, 7}, {80, 4 * ncpu_}}));
-  // The other generation is apart.
-  const CpuCounts other = CpuCounts::read(cpus_.get(), 0);
-  EXPECT_EQ(other.calls(), 0u);
-  EXPECT_TRUE(other.slot_counts().empty());
-
-  read.empty_slots(cpus_.get());
-  const CpuCounts emptied = CpuCounts::read(cpus_.get(), 1);
-  EXPECT_EQ(emptied.calls(), calls);
-  EXPECT_EQ(emptied.overflow(), 2 * ncpu_);
-  EXPECT_TRUE(emptied.slot_counts().empty());
+  EXPECT_TRUE(read_slot_counts(cache_.get(), 0).empty());  // the other generation is apart
+  empty_slots(cache_.get(), 1);
+  EXPECT_TRUE(read_slot_counts(cache_.get(), 1).empty());
 }
 
 TEST_F(MapReaderTest, AGenerationIsItsHashAndItsSlots) {
   put(80, 5);
   put(443, 0);  // a key whose counts are all in a slot so far
   put(22, 1);
-  std::vector<sle_cpu> cpus(ncpu_);
+  std::vector<sle_cache> cpus(ncpu_);
   cpus[0].slots[7] = {.count = 3, .key = port_key(443)};
   cpus[ncpu_ - 1].slots[8] = {.count = 2, .key = port_key(80)};
-  put_cpus(0, cpus);
-  EXPECT_EQ(by_port(read_generation(map_.get(), cpus_.get(), 0, 512)),
+  put_per_cpu(cache_, 0, cpus);
+  EXPECT_EQ(by_port(read_generation(map_.get(), cache_.get(), 0, 512)),
             (std::map<std::uint16_t, std::uint64_t>{{22, 1}, {80, 7}, {443, 3}}));
-  EXPECT_EQ(by_port(read_generation(map_.get(), cpus_.get(), 1, 512)),
+  EXPECT_EQ(by_port(read_generation(map_.get(), cache_.get(), 1, 512)),
             (std::map<std::uint16_t, std::uint64_t>{{22, 1}, {80, 5}}));
 }
 

@@ -54,7 +54,7 @@ TEST_F(PinningTest, HookMapsAreUsedAgainOnlyWhenEveryOneMatches) {
     const HookObject first(bind, Backend::tracepoint, settings);
     EXPECT_FALSE(first.maps_reused());
   }
-  for (const char* map : {"sle_counts_0", "sle_counts_1", "sle_cpus"})
+  for (const char* map : {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache"})
     EXPECT_TRUE(std::filesystem::exists(settings.pin_dir + "/" + map)) << map;
   {
     const HookObject again(bind, Backend::tracepoint, settings);
@@ -133,20 +133,20 @@ TEST_F(PinningTest, TheMapsOfLayoutV1AreConvertedAndRemoved) {
   const auto counts = [&](std::uint32_t g) {
     std::map<std::uint16_t, std::uint64_t> out;
     for (const auto& [key, count] :
-         read_generation(object.counts_fd(g), object.cpus_fd(), g, object.capacity()))
+         read_generation(object.counts_fd(g), object.cache_fd(), g, object.capacity()))
       out[key.port] = count;
     return out;
   };
   EXPECT_EQ(counts(0), (std::map<std::uint16_t, std::uint64_t>{{22, b}, {80, a}}));
   EXPECT_EQ(counts(1), (std::map<std::uint16_t, std::uint64_t>{{443, c}}));
-  EXPECT_EQ(CpuCounts::read(object.cpus_fd(), 0).calls(), a + b + 5);
-  EXPECT_EQ(CpuCounts::read(object.cpus_fd(), 0).overflow(), 3u);
-  EXPECT_EQ(CpuCounts::read(object.cpus_fd(), 1).calls(), c);
+  EXPECT_EQ(read_totals(object.totals_fd(), 0).calls, a + b + 5);
+  EXPECT_EQ(read_totals(object.totals_fd(), 0).overflow, 3u);
+  EXPECT_EQ(read_totals(object.totals_fd(), 1).calls, c);
   EXPECT_FALSE(std::filesystem::exists(v1_dir));
   // Pinned in this layout now: a restart uses them as they are.
   const HookObject again(hook_named("bind"), Backend::tracepoint, settings);
   EXPECT_TRUE(again.maps_reused());
-  EXPECT_EQ(CpuCounts::read(again.cpus_fd(), 0).calls(), a + b + 5);
+  EXPECT_EQ(read_totals(again.totals_fd(), 0).calls, a + b + 5);
 }
 
 TEST_F(PinningTest, V1CountsBeyondTheCapacityBecomeOverflow) {
@@ -160,11 +160,11 @@ TEST_F(PinningTest, V1CountsBeyondTheCapacityBecomeOverflow) {
   settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
   settings.v1_pin_dir = v1_dir;
   const HookObject object(hook_named("bind"), Backend::tracepoint, settings);
-  const auto kept = read_generation(object.counts_fd(0), object.cpus_fd(), 0, 1);
+  const auto kept = read_generation(object.counts_fd(0), object.cache_fd(), 0, 1);
   ASSERT_EQ(kept.size(), 1u);
-  const CpuCounts cpus = CpuCounts::read(object.cpus_fd(), 0);
-  EXPECT_EQ(cpus.calls(), a + b);
-  EXPECT_EQ(kept[0].second + cpus.overflow(), a + b);  // nothing lost: the invariant holds
+  const Totals totals = read_totals(object.totals_fd(), 0);
+  EXPECT_EQ(totals.calls, a + b);
+  EXPECT_EQ(kept[0].second + totals.overflow, a + b);  // nothing lost: the invariant holds
 }
 
 TEST_F(PinningTest, TheStateKeptByLayoutV1IsConverted) {
