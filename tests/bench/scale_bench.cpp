@@ -254,7 +254,11 @@ Row measure(long n, int scrapes, const std::string& backend) {
   return row;
 }
 
+// MemAvailable after the page cache and the slab caches that can go went: what the kernel could
+// still give, without the noise of caches that come and go.
 double mem_available_mib() {
+  ::sync();
+  std::ofstream("/proc/sys/vm/drop_caches") << "3\n";
   std::ifstream in("/proc/meminfo");
   for (std::string line; std::getline(in, line);)
     if (line.rfind("MemAvailable:", 0) == 0) return std::stod(line.substr(13)) / 1024;
@@ -287,7 +291,6 @@ void cpu_axis(const std::string& label, const std::string& binary, long series) 
   if (series > 0)
     yaml += "hooks:\n  setsockopt:\n    max_entries: " + std::to_string(series) + "\n";
   const std::string config = sle::test::write_temp_file(yaml, ".yaml");
-  ::sync();
   std::this_thread::sleep_for(2s);
   const double before = mem_available_mib();
   ::setenv("SLE_EXPORTER", binary.c_str(), 1);
@@ -305,11 +308,12 @@ void cpu_axis(const std::string& label, const std::string& binary, long series) 
   std::this_thread::sleep_for(2s);
   const double drop = before - mem_available_mib();
   const double memlock = maps_memlock_mib(exporter.pid());
+  const double rss = status_mib(exporter.pid(), "VmRSS");
   std::printf(
       "cpu-axis exporter=%s config=%s possible_cpus=%d mem_available_drop_mib=%.1f "
-      "maps_memlock_mib=%.1f read_ms=%.1f cpu_ms_per_read=%.1f\n",
+      "maps_memlock_mib=%.1f rss_mib=%.1f read_ms=%.1f cpu_ms_per_read=%.1f\n",
       label.c_str(), series > 0 ? "100k" : "default", libbpf_num_possible_cpus(), drop, memlock,
-      read_ms, cpu_ms);
+      rss, read_ms, cpu_ms);
   std::fflush(stdout);
   exporter.stop();
   if (heartbeat.joinable()) {
