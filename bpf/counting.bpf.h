@@ -13,12 +13,11 @@
  * programs run: user space empties them into the hash when nothing can count into them.
  *
  * Counts and totals come in two generations. Programs count into the one sle_gen names; to read,
- * user space switches sle_gen to the other, waits for an RCU grace period (after which no program
- * still counts into the old one) and reads it: the hash, the slots, then the totals. A program
- * adds to calls before it adds to its key's count or to overflow (sle_count), so the hash read
- * while the grace period runs may only lack counts: sum(counts) + overflow == calls proves it
- * complete, else it is read again. Then the slots' counts go into the hash and the slots are
- * emptied, before the generation counts again.
+ * user space switches sle_gen to the other and reads the old one's hash while an RCU grace period
+ * runs (after it, no program still counts into the old one), then its slots and totals, final by
+ * then. Counts only grow, so the hash can only lack what programs still running added to it:
+ * sum(hash) + sum(slots) + overflow == calls proves it complete, else it is read again. Then the
+ * slots' counts go into the hash and the slots are emptied, before the generation counts again.
  *
  * A trampoline program (lsm, fentry) may share its CPU with another run midway (flavour.bpf.h):
  * its updates of the per-CPU counts are atomic, and it takes a slot only inside
@@ -262,7 +261,7 @@ static __always_inline void sle_count(const struct sle_call *call, enum sle_flav
 	cache = bpf_map_lookup_elem(&sle_cache, &gen);
 	if (!totals || !cache)
 		return;			   /* never: both arrays have both generations */
-	sle_cpu_add(&totals->calls, kind); /* calls first: see the top of this file */
+	sle_cpu_add(&totals->calls, kind);
 	if (gen)
 		sle_count_in(&sle_counts_1, cache, totals, &key, kind);
 	else

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The benchmark, one command (README, Performance): what the exporter's hooks cost a process that
+# The benchmark, one command (docs/performance.md): what the exporter's hooks cost a process that
 # makes socket calls, next to an empty program on the same attach points (the floor), bpftrace's
 # count() keyed like the exporter and bpftrace's printf per event (streaming). Prints Markdown:
 #   1. this machine, with the backend `auto` picks here (tests/bench/hook_bench);

@@ -100,10 +100,10 @@ void SnapshotReader::read_generations(bool both, CgroupTracker::Clock::time_poin
     for (HookState& h : hooks_) {
       const std::uint32_t old = h.object->generation();
       h.object->set_generation(old ^ 1);
-      // A program adds to calls before anything else: the same total as at this generation's
-      // last read means it is as it was then (its slots empty, the hash as written back then;
-      // expiry, which deletes keys, is ours and already applied), so a hook with no calls costs
-      // no walk of its hash.
+      // The same calls total as at this generation's last read: it is as it was then (its slots
+      // empty, its hash as written back then; expiry, which deletes keys, is ours and already
+      // applied), so a hook with no calls costs no walk of its hash. A program still counting
+      // into it now is read at the generation's next turn.
       if (h.gens[old].read && h.gens[old].calls == read_totals(h.object->totals_fd(), old).calls)
         continue;
       Read& r = reads.emplace_back();

@@ -10,7 +10,7 @@
 // time other processes hold the CPU), the fastest of --reps loops. "added" is the median over
 // rounds of (variant - no BPF) in the same round. Then, with BPF stats on, the kernel's own run
 // time of the variant's programs per call, next to the empty program's measured the same way
-// (the stats' two clock reads are in both). Output: Markdown tables (README, Performance).
+// (the stats' two clock reads are in both). Output: Markdown tables (docs/performance.md).
 //
 //   hook_bench [--backend=auto|lsm|fentry|kprobe|tracepoint] [--rounds=9] [--reps=3] [--ms=20]
 //              [--bpftrace=bpftrace|none] [--features=LIST]... [--baseline=LABEL=EXPORTER]...
@@ -21,7 +21,7 @@
 // measured in the same run); --baseline adds an exporter binary run as a process (another
 // revision); --parts adds a table of what the parts of a hook program cost (tests/bench/bpf/
 // parts.bpf.c) on the setsockopt attach point; --cpu pins the calling thread; --target-floor is
-// the ratio exporter added / floor added the output judges against (README, Performance);
+// the ratio exporter added / floor added the output judges against (docs/performance.md);
 // --only=setsockopt,connect keeps the calls that go through exactly one of those hooks;
 // --contention adds a table of one key hammered from every online CPU at once against a key of
 // its own per CPU (setsockopt, one thread pinned per CPU): what sharing a key costs.

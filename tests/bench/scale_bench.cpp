@@ -1,4 +1,4 @@
-// What serving many series costs (README, "Performance"): the real exporter with 1,000, 10,000
+// What serving many series costs (docs/performance.md): the real exporter with 1,000, 10,000
 // and 100,000 setsockopt series (distinct option numbers from this process), and for each the
 // read cycle, scrape latency p50/p99 with 1 and with 8 concurrent clients, the body plain and
 // gzip, the resident size after the scrapes and its peak over the run (a read's transient

@@ -29,20 +29,21 @@ std::string labels_of(const prometheus::ClientMetric& m) {
   return out;
 }
 
-TEST(BpfStats, NoHooksNoSeries) {
+// Every hook disabled: nothing loads, no root needed.
+HookSet no_hooks() {
   Config config = default_config();
   for (HookConfig& hc : config.hooks) hc.enabled = false;
-  const HookSet set = HookSet::attach(config);
-  const auto families = bpf_stats_families(set, true);
+  return HookSet::attach(config);
+}
+
+TEST(BpfStats, NoHooksNoSeries) {
+  const auto families = bpf_stats_families(no_hooks(), true);
   ASSERT_EQ(families.size(), 3u);
   for (const MetricFamily& f : families) EXPECT_TRUE(f.metric.empty()) << f.name;
 }
 
 TEST(BpfStats, RecursionMissesAloneWithoutRunTimeStats) {
-  Config config = default_config();
-  for (HookConfig& hc : config.hooks) hc.enabled = false;
-  const HookSet set = HookSet::attach(config);
-  const auto families = bpf_stats_families(set, false);
+  const auto families = bpf_stats_families(no_hooks(), false);
   ASSERT_EQ(families.size(), 1u);
   EXPECT_EQ(families[0].name, "socket_lsm_exporter_bpf_recursion_misses_total");
 }
