@@ -13,9 +13,10 @@
 // --cpu-axis measures, for each exporter binary given (this build, an older one), what its maps
 // cost here with the default config and with a 100,000-series one (the default with setsockopt's
 // capacity at 100,000, every series in both generations): the drop of MemAvailable once it runs,
-// the memlock its maps report (fdinfo; an estimate from their sizes before 6.4, real usage from
-// 6.4), and with 100,000 series the read cycle. One line each, "cpu-axis exporter=LABEL ...",
-// for scripts/bench.sh, which runs it in guests booted with 2, 64 and 256 possible CPUs.
+// the growth of the kernel's per-CPU allocations (Percpu), the memlock its maps report (fdinfo;
+// an estimate from their sizes before 6.4, real usage from 6.4), its resident size, and with
+// 100,000 series the read cycle (median of nine reads). One line each, "cpu-axis exporter=LABEL
+// ...", for scripts/bench.sh, which runs it in guests booted with 2, 64 and 256 possible CPUs.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/socket.h>
@@ -254,15 +255,27 @@ Row measure(long n, int scrapes, const std::string& backend) {
   return row;
 }
 
-// MemAvailable after the page cache and the slab caches that can go went: what the kernel could
-// still give, without the noise of caches that come and go.
-double mem_available_mib() {
-  ::sync();
-  std::ofstream("/proc/sys/vm/drop_caches") << "3\n";
-  std::ifstream in("/proc/meminfo");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("MemAvailable:", 0) == 0) return std::stod(line.substr(13)) / 1024;
-  return -1;
+// What /proc/meminfo says, in MiB: MemAvailable after the page cache and the slab caches that
+// can go went (what the kernel could still give, without the noise of caches that come and go),
+// and Percpu (every per-CPU allocation: what grows with the possible CPUs). Each the median of
+// three readings a second apart.
+struct Memory {
+  double available = 0, percpu = 0;
+};
+Memory memory_mib() {
+  std::vector<double> available, percpu;
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) std::this_thread::sleep_for(1s);
+    ::sync();
+    std::ofstream("/proc/sys/vm/drop_caches") << "3\n";
+    std::ifstream in("/proc/meminfo");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("MemAvailable:", 0) == 0)
+        available.push_back(std::stod(line.substr(13)) / 1024);
+      if (line.rfind("Percpu:", 0) == 0) percpu.push_back(std::stod(line.substr(7)) / 1024);
+    }
+  }
+  return {percentile(available, 0.5), percentile(percpu, 0.5)};
 }
 
 // What the BPF maps the process holds report as their memlock (fdinfo), in MiB.
@@ -292,7 +305,7 @@ void cpu_axis(const std::string& label, const std::string& binary, long series) 
     yaml += "hooks:\n  setsockopt:\n    max_entries: " + std::to_string(series) + "\n";
   const std::string config = sle::test::write_temp_file(yaml, ".yaml");
   std::this_thread::sleep_for(2s);
-  const double before = mem_available_mib();
+  const Memory before = memory_mib();
   ::setenv("SLE_EXPORTER", binary.c_str(), 1);
   sle::test::ExporterProcess exporter(port, {"--config.file=" + config});
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -303,17 +316,18 @@ void cpu_axis(const std::string& label, const std::string& binary, long series) 
     // series: keys of 1,000 calls fewer (the rest of the capacity stays empty, as in use).
     heartbeat = fill_both_generations(port, exporter.pid(), static_cast<std::uint32_t>(series), fd,
                                       series - 1000);
-    std::tie(read_ms, cpu_ms) = read_ms_and_cpu(port, exporter.pid(), 5);
+    std::tie(read_ms, cpu_ms) = read_ms_and_cpu(port, exporter.pid(), 9);
   }
   std::this_thread::sleep_for(2s);
-  const double drop = before - mem_available_mib();
+  const Memory after = memory_mib();
   const double memlock = maps_memlock_mib(exporter.pid());
   const double rss = status_mib(exporter.pid(), "VmRSS");
   std::printf(
       "cpu-axis exporter=%s config=%s possible_cpus=%d mem_available_drop_mib=%.1f "
-      "maps_memlock_mib=%.1f rss_mib=%.1f read_ms=%.1f cpu_ms_per_read=%.1f\n",
-      label.c_str(), series > 0 ? "100k" : "default", libbpf_num_possible_cpus(), drop, memlock,
-      rss, read_ms, cpu_ms);
+      "percpu_mib=%.1f maps_memlock_mib=%.1f rss_mib=%.1f read_ms=%.1f cpu_ms_per_read=%.1f\n",
+      label.c_str(), series > 0 ? "100k" : "default", libbpf_num_possible_cpus(),
+      before.available - after.available, after.percpu - before.percpu, memlock, rss, read_ms,
+      cpu_ms);
   std::fflush(stdout);
   exporter.stop();
   if (heartbeat.joinable()) {
