@@ -260,7 +260,7 @@ static __always_inline void sle_count(const struct sle_call *call, enum sle_flav
 	totals = bpf_map_lookup_elem(&sle_totals, &gen);
 	cache = bpf_map_lookup_elem(&sle_cache, &gen);
 	if (!totals || !cache)
-		return;			   /* never: both arrays have both generations */
+		return; /* never: both arrays have both generations */
 	sle_cpu_add(&totals->calls, kind);
 	if (gen)
 		sle_count_in(&sle_counts_1, cache, totals, &key, kind);

@@ -92,6 +92,9 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   // Blocked in every thread started from here on; delivered to sigwait below.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // What the config names on this machine, before anything is loaded (a ConfigError: exit 2).
+  if (!config.pin_path.empty())
+    sle::require_bpf_filesystem(config.pin_path, config.pin_path_source);
   // Everything that needs privileges, first. Cgroups before the hooks: the walk at start and
   // the events after it leave no cgroup unnamed.
   const auto tracker = make_tracker(config);
@@ -179,6 +182,9 @@ int main(int argc, char** argv) {
   libbpf_set_print(libbpf_log);
   try {
     return run(config, web_config);
+  } catch (const sle::ConfigError& e) {  // the config names what this machine does not have
+    std::cerr << "socket_lsm_exporter: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {  // a SystemError, or a bug: reported the same way
     sle::log::error("Cannot start", {{"err", e.what()}});
     return 1;

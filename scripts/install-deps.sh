@@ -27,9 +27,9 @@ BUILD_PACKAGES="
 # the container image (tests/deploy). util-linux (unshare, setpriv), libcap2-bin (capsh): the
 # image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
 # scripts/gen-prometheusrule.py. bpftrace: what the benchmark compares the exporter with
-# (scripts/bench.sh). shellcheck: the scripts' lint (tests/lint/shell.sh).
+# (scripts/bench.sh). shellcheck, clang-format: the lint (tests/lint/).
 TEST_PACKAGES="
-  openssl curl bpftrace shellcheck
+  openssl curl bpftrace shellcheck clang-format
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin
@@ -44,7 +44,7 @@ esac
 if [ -z "${1:-}" ]; then
   # kubectl (its built-in kustomize renders deploy/kubernetes): any kubectl 1.21 or newer is
   # used as it is. Debian's package is kubernetes-client (1.20 in bookworm, whose kustomize
-  # predates components: tests/deploy/kustomize.sh says so and fails if that is all there is).
+  # predates components: deploy.kustomize then says SKIPPED and why).
   command -v kubectl >/dev/null 2>&1 || PACKAGES="$PACKAGES kubernetes-client"
   # Node.js and npm (tests/deploy/schema: the Kubernetes schema validation). Debian's nodejs and
   # npm, unless a Node.js with its own npm is already installed.

@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include <sys/vfs.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -58,9 +56,7 @@ constexpr auto kLogFormats = std::to_array<Choice<log::Format>>({
     {"json", log::Format::json},
 });
 
-constexpr std::uint32_t kFamilyLimit = 64;
-constexpr decltype(statfs::f_type) kBpfFsMagic =
-    0xcafe4a11;  // BPF_FS_MAGIC, linux/magic.h  // family_mask has a bit per family below this
+constexpr std::uint32_t kFamilyLimit = 64;  // family_mask has a bit per family below this
 constexpr std::uint32_t kMaxPort = 65535;
 
 std::string label_names(std::uint32_t mask) {
@@ -208,7 +204,10 @@ class Parser : private YamlFields {
         for (const auto& b : entries(e.value, kBpfKeys)) {
           if (b.key == "backend") config.backend = one_of(b.value, "backend", kBackends);
           if (b.key == "stats") config.bpf_stats = boolean(b.value);
-          if (b.key == "pin_path") config.pin_path = pin_path(b.value);
+          if (b.key == "pin_path") {
+            config.pin_path = pin_path(b.value);
+            if (!config.pin_path.empty()) config.pin_path_source = where(b.value);
+          }
         }
       } else if (e.key == "log") {
         for (const auto& l : entries(e.value, kLogKeys)) {
@@ -261,22 +260,12 @@ class Parser : private YamlFields {
     }
   }
 
-  // "" (off), or an absolute path on a bpf filesystem: itself, or the nearest of its parents that
-  // exists, since the exporter makes the rest.
+  // "" (off), or an absolute path. Whether it is on a bpf filesystem is the loader's to check
+  // (loader/pinning.h, require_bpf_filesystem): a parse reads the text alone.
   std::string pin_path(const Field& field) const {
     const std::string& path = string(field);
-    if (path.empty()) return path;
-    if (path[0] != '/') fail(field, "pin path " + quote(path) + " must be absolute");
-    std::filesystem::path at(path);
-    struct statfs fs {};
-    while (::statfs(at.c_str(), &fs) != 0) {
-      if (errno != ENOENT || at == at.root_path())
-        fail(field, "cannot look at " + at.string() + ": " + std::strerror(errno));
-      at = at.parent_path();
-    }
-    if (fs.f_type != kBpfFsMagic)
-      fail(field, quote(path) + " is not on a bpf filesystem (" + at.string() +
-                      " is not; mount one with: mount -t bpf bpf /sys/fs/bpf)");
+    if (!path.empty() && path[0] != '/')
+      fail(field, "pin path " + quote(path) + " must be absolute");
     return path;
   }
 

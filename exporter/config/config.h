@@ -66,6 +66,9 @@ struct Config {
   bool bpf_stats = false;          // turn on kernel BPF run-time stats (BPF_ENABLE_STATS)
   std::optional<Backend> backend;  // nullopt: auto
   std::string pin_path;            // bpf.pin_path: "" = maps not pinned
+  // Where pin_path was set, as a config error about it begins ("file:line:col: bpf.pin_path",
+  // "--bpf.pin-path"): the loader checks that it is on a bpf filesystem.
+  std::string pin_path_source = "bpf.pin_path";
   log::Level log_level = log::Level::info;
   log::Format log_format = log::Format::logfmt;
   std::vector<PortRange> exact_ports{{0, 1023}};

@@ -110,16 +110,19 @@ void YamlFields::name_flag(std::string path, std::string flag) {
   flags_.insert_or_assign(std::move(path), std::move(flag));
 }
 
-void YamlFields::fail(const YAML::Mark& mark, std::string_view path, std::string_view what) const {
-  if (const auto flag = flags_.find(std::string(path)); flag != flags_.end())
-    throw ConfigError(flag->second + ": " + std::string(what));
-  std::string message(file_);
+std::string YamlFields::where(const YAML::Mark& mark, std::string_view path) const {
+  if (const auto flag = flags_.find(std::string(path)); flag != flags_.end()) return flag->second;
+  std::string place(file_);
   if (!mark.is_null())
-    message += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  message += ": ";
-  if (!path.empty()) message.append(path).append(": ");
-  message += what;
-  throw ConfigError(message);
+    place += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  if (!path.empty()) place.append(": ").append(path);
+  return place;
+}
+
+std::string YamlFields::where(const Field& field) const { return where(field.mark, field.path); }
+
+void YamlFields::fail(const YAML::Mark& mark, std::string_view path, std::string_view what) const {
+  throw ConfigError(where(mark, path) + ": " + std::string(what));
 }
 
 void YamlFields::fail(const Field& field, std::string_view what) const {

@@ -65,8 +65,12 @@ class YamlFields {
   // The root of the text's only document: a mapping, or null when the text is empty.
   Field root(std::string_view text) const;
 
-  // Throws ConfigError "<file>:<line>:<col>: <path>: <what>" (no place for a null mark, no path
-  // for an empty one), or "<flag>: <what>" when a flag set the value at path (name_flag).
+  // Where a value stands, as errors about it begin: "<file>:<line>:<col>: <path>" (no place for a
+  // null mark, no path for an empty one), or "<flag>" when a flag set the value at path
+  // (name_flag).
+  std::string where(const YAML::Mark& mark, std::string_view path) const;
+  std::string where(const Field& field) const;
+  // Throws ConfigError "<where>: <what>".
   [[noreturn]] void fail(const YAML::Mark& mark, std::string_view path,
                          std::string_view what) const;
   [[noreturn]] void fail(const Field& field, std::string_view what) const;

@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,20 @@ std::uint64_t fnv1a(std::string_view data) {
 }
 
 }  // namespace
+
+void require_bpf_filesystem(const std::string& path, const std::string& source) {
+  constexpr decltype(statfs::f_type) kBpfFsMagic = 0xcafe4a11;  // BPF_FS_MAGIC, linux/magic.h
+  fs::path at(path);
+  struct statfs info {};
+  while (::statfs(at.c_str(), &info) != 0) {
+    if (errno != ENOENT || at == at.root_path())
+      throw ConfigError(source + ": cannot look at " + at.string() + ": " + std::strerror(errno));
+    at = at.parent_path();
+  }
+  if (info.f_type != kBpfFsMagic)
+    throw ConfigError(source + ": \"" + path + "\" is not on a bpf filesystem (" + at.string() +
+                      " is not; mount one with: mount -t bpf bpf /sys/fs/bpf)");
+}
 
 std::string layout_dir(const std::string& pin_path) {
   const fs::path dir = fs::path(pin_path) / kPinLayout;

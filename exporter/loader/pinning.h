@@ -22,6 +22,11 @@ namespace sle {
 // (until 24a6d39); v2: shared counts hashes, struct sle_totals and struct sle_cache.
 inline constexpr std::string_view kPinLayout = "v2";
 
+// Throws ConfigError "<source>: ..." unless path, or the nearest of its parents that exists (the
+// exporter makes the rest), is on a bpf filesystem: the config's bpf.pin_path, checked where it
+// is used rather than while the config is parsed. source: where the path was set.
+void require_bpf_filesystem(const std::string& path, const std::string& source);
+
 // <pin_path>/<layout>, made if missing: where this exporter pins. Throws SystemError.
 std::string layout_dir(const std::string& pin_path);
 

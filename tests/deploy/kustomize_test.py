@@ -63,9 +63,12 @@ def run(cmd, **kw):
 
 
 def kubectl_ok():
+    """True when kubectl's kustomize knows components (3.7+, kubectl 1.21+); False when it is
+    older (Debian bookworm's kubernetes-client is 1.20). None when there is no kubectl."""
     kubectl = shutil.which("kubectl")
     if not kubectl:
-        return check("kubectl", False, "kubectl not found: scripts/install-deps.sh installs it")
+        check("kubectl", False, "kubectl not found: scripts/install-deps.sh installs it")
+        return None
     v = run([kubectl, "version", "--client", "-o", "json"])
     info = {}
     try:
@@ -76,10 +79,10 @@ def kubectl_ok():
     m = re.match(r"v(\d+)\.(\d+)", kv)
     cv = info.get("clientVersion", {}).get("gitVersion", "?")
     if not m or (int(m.group(1)), int(m.group(2))) < (3, 7):
-        return check("kubectl kustomize knows components", False,
-                     f"kubectl {cv} has kustomize {kv or 'v2 (built in before kubectl 1.21)'}; "
-                     "deploy/kubernetes needs kustomize 3.7+ (kubectl 1.21+). Debian bookworm's "
-                     "kubernetes-client is 1.20: install a newer kubectl")
+        print(f"kubectl {cv} has kustomize {kv or 'v2 (built in before kubectl 1.21)'}, which "
+              "predates components (kustomize 3.7+, kubectl 1.21+; Debian bookworm's "
+              "kubernetes-client is 1.20)")
+        return False
     print(f"kubectl {cv}, kustomize {kv}")
     return True
 
@@ -183,9 +186,21 @@ def prometheusrule_checks(rendered):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    if not kubectl_ok():
+    components = kubectl_ok()
+    if components is None:
         print(f"deploy.kustomize: {passed} passed, {failed} failed")
         return 1
+    if not components:
+        if os.environ.get("CI") == "true":
+            # In CI everything runs: a skip there would hide a broken setup behind a green run.
+            check("kubectl kustomize knows components (CI=true)", False, "install kubectl 1.21+")
+            print(f"deploy.kustomize: {passed} passed, {failed} failed")
+            return 1
+        # The layout uses components and the labels field (kustomize 3.7+ and 4.1+): an older
+        # kustomize renders none of it, the base included.
+        print("SLE-DEPLOY-SKIPPED: deploy/kubernetes needs kustomize 3.7+ (kubectl 1.21+); "
+              "install a newer kubectl to run this test")
+        return 0
     rendered = {}
     for path in [K8S] + sorted(glob.glob(os.path.join(K8S, "examples", "*"))):
         name, dest = render(path)

@@ -60,7 +60,10 @@ TEST(Cli, BadLifecycleSettingsExitTwoNamingFileLineAndKey) {
   EXPECT_EQ(r.text, "socket_lsm_exporter: " + file +
                         ":2:17: cgroups.expire_after: invalid duration \"-5s\" (examples: 0, "
                         "500ms, 5s, 1m)\n");
+  // A pin path off any bpf filesystem parses (--config.check reads the text alone); the exporter
+  // refuses it before it loads anything, with the key's place.
   const std::string pins = write_temp_file("bpf:\n  pin_path: /proc/sle\n", ".yaml");
+  EXPECT_EQ(run("--config.file=" + pins + " --config.check").code, 0);
   r = run("--config.file=" + pins);
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.text, "socket_lsm_exporter: " + pins +

@@ -32,6 +32,13 @@ def require_root():
         skip("needs root (BPF programs, cgroups, mounts); CI runs it as root")
 
 
+def root_is_mount_point():
+    """Whether / is a mount point: not in a chroot, or a container whose root is a plain
+    directory, where mountinfo, relative to the root, has no line for it."""
+    with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+        return any(line.split()[4] == "/" for line in fh)
+
+
 def cgroup2_mount():
     """The host's cgroup2 mount point, from /proc/self/mountinfo (never assumed)."""
     with open("/proc/self/mountinfo", encoding="utf-8") as fh:

@@ -97,7 +97,8 @@ TEST(HookTable, EveryEntryHasAnObjectWithAProgramForEveryBackend) {
       EXPECT_GE(programs[b], 1) << "no " << backend_name(b) << " program";
 
     // What the loader opens by name (loader/hook_object.cpp).
-    for (const char* map : {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache", ".rodata", ".bss"})
+    for (const char* map :
+         {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache", ".rodata", ".bss"})
       EXPECT_NE(bpf_object__find_map_by_name(obj.get(), map), nullptr) << "no map " << map;
   }
 }

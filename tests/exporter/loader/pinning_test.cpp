@@ -40,6 +40,20 @@ class PinningTest : public ::testing::Test {
   std::string bpffs_;
 };
 
+TEST_F(PinningTest, APinPathMustBeOnABpfFilesystem) {
+  // Itself, or its nearest parent that exists: the exporter makes the rest.
+  EXPECT_NO_THROW(require_bpf_filesystem(bpffs_ + "/sle/not/yet", "bpf.pin_path"));
+  // /proc is no bpf filesystem, whatever this machine has mounted.
+  try {
+    require_bpf_filesystem("/proc/sle-pins", "config.yaml:2:13: bpf.pin_path");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(),
+                 "config.yaml:2:13: bpf.pin_path: \"/proc/sle-pins\" is not on a bpf filesystem "
+                 "(/proc is not; mount one with: mount -t bpf bpf /sys/fs/bpf)");
+  }
+}
+
 TEST_F(PinningTest, LayoutDirectoryIsMade) {
   EXPECT_EQ(layout_dir(bpffs_ + "/sle"), bpffs_ + "/sle/v2");
   EXPECT_TRUE(std::filesystem::is_directory(bpffs_ + "/sle/v2"));
