@@ -112,11 +112,11 @@ void YamlFields::name_flag(std::string path, std::string flag) {
 
 std::string YamlFields::where(const YAML::Mark& mark, std::string_view path) const {
   if (const auto flag = flags_.find(std::string(path)); flag != flags_.end()) return flag->second;
-  std::string place(file_);
-  if (!mark.is_null())
-    place += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  if (!path.empty()) place.append(": ").append(path);
-  return place;
+  std::ostringstream place;
+  place << file_;
+  if (!mark.is_null()) place << ':' << mark.line + 1 << ':' << mark.column + 1;
+  if (!path.empty()) place << ": " << path;
+  return place.str();
 }
 
 std::string YamlFields::where(const Field& field) const { return where(field.mark, field.path); }

@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "hooks/hook_table.h"
 #include "web/basic_auth.h"
 #include "web/tls.h"
 
@@ -24,6 +25,13 @@ namespace {
 
 constexpr const char* kRealm = "socket-lsm-exporter";
 constexpr unsigned kThreads = 2;
+
+// "create, bind, ...": the hooks, for the landing page.
+std::string hook_list() {
+  std::string out;
+  for (const Hook hook : all_hooks()) out += std::string(out.empty() ? "" : ", ") += hook.name();
+  return out;
+}
 
 // libmicrohttpd's certificate callback has no user pointer: the one server with TLS in this
 // process is found here.
@@ -200,9 +208,8 @@ struct HttpServer::Impl {
       return send_text(conn, MHD_HTTP_OK,
                        "<!DOCTYPE html>\n<html><head><title>socket-lsm-exporter</title></head>"
                        "<body>\n<h1>socket-lsm-exporter</h1>\n<p>Counts the Linux kernel's socket "
-                       "security hooks (create, bind, connect, listen, accept, setsockopt) with "
-                       "eBPF.</p>\n<p><a href=\"" +
-                           telemetry_path +
+                       "security hooks (" +
+                           hook_list() + ") with eBPF.</p>\n<p><a href=\"" + telemetry_path +
                            "\">Metrics</a></p>\n<p>Version " SLE_VERSION " (" SLE_REVISION
                            ")</p>\n</body></html>\n",
                        "text/html; charset=utf-8");

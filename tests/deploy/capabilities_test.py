@@ -24,7 +24,7 @@ import sle  # noqa: E402
 
 import yaml  # noqa: E402
 
-HOOKS = ["create", "bind", "connect", "listen", "accept", "setsockopt"]
+HOOKS = sle.hooks()
 
 
 def cap_bits():

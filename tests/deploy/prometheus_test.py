@@ -252,7 +252,7 @@ def main():
                    if ru.get("health") != "ok"]
             n_rules = sum(len(g["rules"]) for g in r["data"]["groups"])
             check(f"prometheus: all {n_rules} rules healthy", not bad and n_rules == len(rule_exprs), f"{bad}")
-            for hook in ("create", "bind", "connect", "listen", "accept", "setsockopt"):
+            for hook in sle.hooks():
                 _, r = P.query(f'socket_lsm:{hook}_total:workload{{namespace="{NAMESPACE}", pod="{POD}", '
                                f'pod_uid="{cg.pod_uid}", container_id="{cg.container_id}", cgroup="{cg.path}"}}')
                 check(f"socket_lsm:{hook}_total:workload names the pod {NAMESPACE}/{POD}",

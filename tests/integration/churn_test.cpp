@@ -123,7 +123,7 @@ struct Level {
 
 Level level(const Samples& s) {
   Level l;
-  for (const char* hook : kHooks)
+  for (const std::string& hook : hook_names())
     l.entries[hook] = value(s, "socket_lsm_exporter_map_entries", {{"hook", hook}});
   l.live = value(s, "socket_lsm_exporter_cgroups", {{"state", "live"}});
   l.dead = value(s, "socket_lsm_exporter_cgroups", {{"state", "dead"}});
@@ -173,7 +173,7 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
   std::string config =
       "read_interval: 1s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) +
       "\"\ncgroups:\n  expire_after: " + std::to_string(expire_after) + "s\nhooks:\n";
-  for (const char* hook : kHooks)
+  for (const std::string& hook : hook_names())
     config += std::string("  ") + hook + ":\n    max_entries: 32768\n";
   const std::string config_file = write_temp_file(config, ".yaml");
   ExporterProcess exporter(port,
@@ -278,7 +278,7 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
   EXPECT_GT(watch.scrapes(), 0);
   // Reads after the expiry, of maps that no longer hold the expired counts, fail nothing.
   EXPECT_EQ(value(after, "socket_lsm_exporter_read_errors_total", {}), 0);
-  for (const char* hook : kHooks)
+  for (const std::string& hook : hook_names())
     EXPECT_LE(end.entries.at(hook), before.entries.at(hook) * 1.1 + 5) << hook;
   EXPECT_EQ(end.dead, 0);
   EXPECT_LE(end.live, before.live + 5);
@@ -289,7 +289,7 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
   else
     EXPECT_LE(end.rss, before.rss * 1.1) << "RSS before " << before.rss << ", after " << end.rss;
   // Every call of theirs is in expired_total now.
-  for (const char* hook : kHooks) {
+  for (const std::string& hook : hook_names()) {
     double calls_of_churn = 0;
     for (const auto& [key, count] : want)
       if (key.starts_with(std::string("socket_lsm_") + hook + "_total"))

@@ -81,7 +81,7 @@ void expect_attached(const Samples& samples, const std::string& log) {
     if (f["msg"] == "Backend not usable for hook")
       not_usable[f["hook"]][f["backend"]] = f["reason"];
   }
-  for (const char* hook : kHooks) {
+  for (const std::string& hook : hook_names()) {
     std::vector<std::string> attached;
     for (const char* b : kBackendOrder) {
       if (value(samples, "socket_lsm_exporter_hook_attached", {{"hook", hook}, {"backend", b}}) ==
@@ -189,14 +189,15 @@ TEST_F(ExporterTest, CountsEveryHookExactlyPerSeries) {
 TEST_F(ExporterTest, CountsOverflowWhenMapsAreFullAndKeepsTheInvariant) {
   const std::uint16_t port = free_listen_port();
   std::string hooks = "hooks:\n";
-  for (const char* hook : kHooks) hooks += std::string("  ") + hook + ":\n    max_entries: 2\n";
+  for (const std::string& hook : hook_names())
+    hooks += std::string("  ") + hook + ":\n    max_entries: 2\n";
   const std::string config = write_temp_file(config_yaml(port, hooks), ".yaml");
   ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
   const TestCgroup cgroup;
   ASSERT_EQ(cgroup.run([&] { return run_workload(find_free_ports()); }), "");
 
   const Samples samples = scrape(port);
-  for (const char* hook : kHooks) {
+  for (const std::string& hook : hook_names()) {
     // The workload alone makes at least three distinct keys per hook.
     EXPECT_GT(value(samples, "socket_lsm_exporter_map_overflow_total", {{"hook", hook}}), 0)
         << hook;
@@ -290,7 +291,7 @@ TEST_F(ExporterTest, ExportsBpfRunStatsWhenAskedTo) {
   std::map<std::string, std::uint64_t> workload_calls;
   for (const auto& [key, count] : expected_series(ports))
     workload_calls[key.substr(11, key.find("_total") - 11)] += count;  // socket_lsm_<hook>_total
-  for (const char* hook : kHooks) {
+  for (const std::string& hook : hook_names()) {
     EXPECT_GE(runs[hook], static_cast<double>(workload_calls[hook])) << hook;
     EXPECT_GT(seconds[hook], 0) << hook;
   }
@@ -358,7 +359,7 @@ TEST_P(StopSignalTest, DetachesEveryProgramAndExitsZero) {
   std::map<std::uint32_t, std::string> ours;  // id -> name
   for (const LoadedProgram& p : loaded_programs())
     if (!before.count(p.id) && held.count(p.id)) ours[p.id] = p.name;
-  EXPECT_GE(ours.size(), kHooks.size()) << "at least one program per hook";
+  EXPECT_GE(ours.size(), hook_names().size()) << "at least one program per hook";
   EXPECT_EQ(exporter.stop(GetParam()), 0) << exporter.log();
   // Program release is asynchronous (RCU): give the kernel up to 5 s.
   const auto left = [&ours] {

@@ -109,7 +109,7 @@ TEST_F(RestartTest, CountsGoOnAcrossARestart) {
   const Samples second = scrape(port);
   EXPECT_EQ(series_of(second, cgroup.path()), sum(once, expected_series(again)));
   EXPECT_EQ(series_of(second, gone_path), gone_series) << "the removed cgroup lost its name";
-  for (const char* hook : {"create", "bind", "connect", "listen", "accept", "setsockopt"}) {
+  for (const std::string& hook : hook_names()) {
     std::uint64_t workload_calls = 0;
     for (const auto& [key, count] : once)
       if (key.starts_with(std::string("socket_lsm_") + hook + "_total{")) workload_calls += count;

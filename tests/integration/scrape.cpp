@@ -149,7 +149,7 @@ Expected series_of(const Samples& samples, const std::string& cgroup) {
 
 std::string invariant_broken(const Samples& samples) {
   std::string out;
-  for (const char* hook : kHooks) {
+  for (const std::string& hook : hook_names()) {
     double labelled = 0;
     for (const auto& [key, s] : samples)
       if (s.name == std::string("socket_lsm_") + hook + "_total") labelled += s.value;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hooks/hook_table.h"
 #include "workload.h"
 
 namespace sle::test {
@@ -43,9 +44,12 @@ std::map<std::string, Sample> parse_exposition(const std::string& text);
 
 using Samples = std::map<std::string, Sample>;
 
-// The hooks of the metrics contract (README, Metrics).
-inline constexpr std::array<const char*, 6> kHooks = {"create", "bind",   "connect",
-                                                      "listen", "accept", "setsockopt"};
+// The hooks' names, in table order (hooks/hook_table.h).
+inline std::vector<std::string> hook_names() {
+  std::vector<std::string> out;
+  for (const Hook hook : all_hooks()) out.emplace_back(hook.name());
+  return out;
+}
 
 // GET /metrics, parsed; throws unless it answers 200.
 Samples scrape(std::uint16_t port);

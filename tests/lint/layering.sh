@@ -11,7 +11,7 @@ allowed() {
     cgroups) echo "common cgroups" ;;
     loader) echo "common hooks config cgroups loader" ;;
     metrics) echo "common hooks config cgroups loader metrics" ;;
-    web) echo "common config metrics web" ;;
+    web) echo "common hooks config metrics web" ;;
     *) echo "" ;;
   esac
 }

@@ -32,6 +32,16 @@ def require_root():
         skip("needs root (BPF programs, cgroups, mounts); CI runs it as root")
 
 
+def hooks():
+    """The hooks, in table order, as exporter/hooks/hook_table.h lists them in kHooks: the first
+    string of each entry (hook_table_test.cpp checks that this reading agrees with kHooks)."""
+    with open(os.path.join(ROOT, "exporter", "hooks", "hook_table.h"), encoding="utf-8") as fh:
+        text = fh.read()
+    table = text[text.index("kHooks = std::to_array<HookSpec>({"):]
+    table = table[:table.index("\n});")]
+    return re.findall(r'^    \{"([a-z_]+)",', table, re.M)
+
+
 def root_is_mount_point():
     """Whether / is a mount point: not in a chroot, or a container whose root is a plain
     directory, where mountinfo, relative to the root, has no line for it."""

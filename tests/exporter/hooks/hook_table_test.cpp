@@ -6,8 +6,11 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -161,6 +164,24 @@ TEST(HookTable, AllHooksInTableOrder) {
     EXPECT_EQ(hooks[i].name(), kHooks[i].name);
     EXPECT_EQ(hooks[i], Hook(i));
   }
+}
+
+// Scripts that cannot include this header read the hook names from its text (tests/deploy/lib/
+// sle.py, hooks(): the first string of each kHooks entry, each entry starting a line of its own
+// at four spaces). That reading, done here the same way, gives kHooks' own names.
+TEST(HookTable, TheScriptsReadingOfTheHeaderGivesKHooks) {
+  std::ifstream in(SLE_SOURCE_DIR "/exporter/hooks/hook_table.h");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto start = text.find("kHooks = std::to_array<HookSpec>({");
+  ASSERT_NE(start, std::string::npos);
+  const std::string table = text.substr(start, text.find("\n});", start) - start);
+  const std::regex entry("^    \\{\"([a-z_]+)\",", std::regex::multiline);
+  std::vector<std::string> read, expected;
+  for (auto it = std::sregex_iterator(table.begin(), table.end(), entry);
+       it != std::sregex_iterator(); ++it)
+    read.push_back((*it)[1]);
+  for (const Hook hook : all_hooks()) expected.emplace_back(hook.name());
+  EXPECT_EQ(read, expected);
 }
 
 }  // namespace
