@@ -47,7 +47,7 @@ void CgroupTracker::run() {
   while (true) {
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      log::error("Waiting for cgroup events failed; walking the tree at each read instead",
+      log::error("Waiting for cgroup events failed; taking them at each read of the maps instead",
                  {{"err", std::strerror(errno)}});
       return;
     }
@@ -112,19 +112,33 @@ void CgroupTracker::drain(Clock::time_point now) {
   }
 }
 
-void CgroupTracker::walk(Clock::time_point now) {
+std::vector<std::pair<std::uint64_t, std::string>> CgroupTracker::walk_tree() const {
+  std::vector<std::pair<std::uint64_t, std::string>> found;
+  walk_cgroups(mount_point_, [&](std::uint64_t id, const std::string& rel) {
+    if (hierarchy_root_ == "/")
+      found.emplace_back(id, rel);
+    else
+      found.emplace_back(id, rel == "/" ? hierarchy_root_ : hierarchy_root_ + rel);
+  });
+  return found;
+}
+
+void CgroupTracker::apply_walk(std::span<const std::pair<std::uint64_t, std::string>> found,
+                               Clock::time_point now, bool missing_are_gone) {
   walked_this_refresh_ = true;
   std::unordered_set<std::uint64_t> seen;
-  walk_cgroups(mount_point_, [&](std::uint64_t id, const std::string& rel) {
+  for (const auto& [id, path] : found) {
     seen.insert(id);
-    if (hierarchy_root_ == "/")
-      born(id, rel);
-    else
-      born(id, rel == "/" ? hierarchy_root_ : hierarchy_root_ + rel);
-  });
+    born(id, path);
+  }
+  if (!missing_are_gone) return;
   // A cgroup the walk did not find is gone (ids are never reused, so a live one is always seen).
   for (auto& [id, info] : cgroups_)
     if (!info.dead_since && !seen.contains(id)) info.dead_since = now;
+}
+
+void CgroupTracker::walk(Clock::time_point now) {
+  apply_walk(walk_tree(), now, /*missing_are_gone=*/true);
 }
 
 void CgroupTracker::refresh(Clock::time_point now) {
@@ -137,10 +151,17 @@ void CgroupTracker::refresh(Clock::time_point now) {
 }
 
 CgroupTracker::Info CgroupTracker::info(std::uint64_t id, Clock::time_point now) {
-  const std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (auto it = cgroups_.find(id); it != cgroups_.end()) return it->second;
   if (!walked_this_refresh_) {
-    walk(now);
+    // The walk reads the filesystem: without the lock, which the events thread takes to apply
+    // what it hears meanwhile. So what it did not find is not taken as gone: a cgroup made after
+    // the walk passed its parent may have been added by an event since (deaths come as events;
+    // a tracker without a source walks at each refresh instead, under the lock).
+    lock.unlock();
+    const auto found = walk_tree();
+    lock.lock();
+    if (!walked_this_refresh_) apply_walk(found, now, /*missing_are_gone=*/false);
     if (auto it = cgroups_.find(id); it != cgroups_.end()) return it->second;
   }
   Info& info = cgroups_[id];

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cgroups/cgroup_events.h"
@@ -89,8 +90,13 @@ class CgroupTracker {
   void apply(const CgroupEvent& event, Clock::time_point now);  // requires mu_
   void born(std::uint64_t id, const std::string& path);         // requires mu_
   void walk(Clock::time_point now);                             // requires mu_
-  void drain(Clock::time_point now);                            // requires mu_
-  void run();                                                   // the events thread
+  // A walk in two parts: reading the tree (no lock needed), then what it found applied; with
+  // missing_are_gone, the known cgroups it did not find are marked dead.
+  std::vector<std::pair<std::uint64_t, std::string>> walk_tree() const;
+  void apply_walk(std::span<const std::pair<std::uint64_t, std::string>> found,
+                  Clock::time_point now, bool missing_are_gone);  // requires mu_
+  void drain(Clock::time_point now);                              // requires mu_
+  void run();                                                     // the events thread
   std::string mount_relative(const std::string& path) const;
 
   const std::string mount_point_;

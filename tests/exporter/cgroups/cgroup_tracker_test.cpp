@@ -168,6 +168,20 @@ TEST_F(CgroupTrackerTest, AnIdNeverHeardOfIsLookedForThenUnknownAndDead) {
   EXPECT_EQ(*info.dead_since, t0);
 }
 
+// The walk looking for an unknown id runs without the lock, while the events thread may add
+// cgroups the walk has not seen: so it takes nothing as gone (events say what is).
+TEST_F(CgroupTrackerTest, TheWalkForAnUnknownIdTakesNothingAsGone) {
+  auto tracker = tracker_with_queue();
+  // Known by its event only: as a cgroup made after the walk had passed its parent looks.
+  queue_->push(event(CgroupEvent::Kind::born, 4242, "/born-during-the-walk"));
+  const auto t0 = Clock::now();
+  tracker->refresh(t0);
+  EXPECT_EQ(tracker->info(987654321, t0).path, "unknown");  // walks: 4242 is not on disk
+  const auto info = tracker->info(4242, t0);
+  EXPECT_EQ(info.path, "/born-during-the-walk");
+  EXPECT_FALSE(info.dead_since);
+}
+
 TEST_F(CgroupTrackerTest, FanotifyStyleEventsNameByParentAndName) {
   const auto parent = mkdir("/kubepods");
   auto tracker = tracker_with_queue();
