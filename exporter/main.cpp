@@ -26,6 +26,7 @@
 #include "loader/bpf_stats.h"
 #include "loader/cgroup_tracepoint.h"
 #include "loader/hook_set.h"
+#include "loader/kernel_features.h"
 #include "loader/pinning.h"
 #include "metrics/snapshot.h"
 #include "web/http_server.h"
@@ -167,6 +168,7 @@ int main(int argc, char** argv) {
   sle::WebConfig web_config;
   try {
     config = sle::effective_config(flags);
+    sle::check_feature_mask();
     // Read now, so a bad web config stops us with exit code 2 before anything is loaded.
     if (!config.web_config_file.empty())
       web_config = sle::load_web_config_file(config.web_config_file, sle::tls_unavailable_reason);

@@ -1,13 +1,13 @@
 #include "config/config.h"
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 #include <optional>
 #include <span>
 
+#include "common/numbers.h"
 #include "config/yaml_fields.h"
 #include "hooks/label_names.h"
 
@@ -32,13 +32,14 @@ struct Choice {
   T value;
 };
 
-constexpr auto kBackends = std::to_array<Choice<std::optional<Backend>>>({
-    {"auto", std::nullopt},
-    {"lsm", Backend::lsm},
-    {"fentry", Backend::fentry},
-    {"kprobe", Backend::kprobe},
-    {"tracepoint", Backend::tracepoint},
-});
+// auto, then hooks/backend.h's table.
+constexpr auto kBackends = [] {
+  std::array<Choice<std::optional<Backend>>, kBackendInfo.size() + 1> out{};
+  out[0] = {"auto", std::nullopt};
+  for (std::size_t i = 0; i < kBackendInfo.size(); ++i)
+    out[i + 1] = {kBackendInfo[i].name, kBackendInfo[i].backend};
+  return out;
+}();
 constexpr auto kLogLevels = std::to_array<Choice<log::Level>>({
     {"debug", log::Level::debug},
     {"info", log::Level::info},
@@ -71,16 +72,6 @@ std::string label_names(std::uint32_t mask) {
 
 bool all_digits(std::string_view text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-// Decimal digits to a number; nullopt when not all digits or too large for T.
-template <typename T>
-std::optional<T> parse_unsigned(std::string_view text) {
-  if (!all_digits(text)) return std::nullopt;
-  T value = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 std::string_view trim(std::string_view text) {
@@ -188,10 +179,13 @@ class Parser : private YamlFields {
   T one_of(const Field& field, std::string_view what,
            const std::array<Choice<T>, N>& choices) const {
     const std::string& text = scalar(field, "a string");
-    for (const auto& c : choices)
-      if (c.name == text) return c.value;
-    fail(field, "unknown " + std::string(what) + " " + quote(text) +
-                    " (valid: " + join(choices, [](const auto& c) { return c.name; }) + ")");
+    std::array<std::string_view, N> names;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (choices[i].name == text) return choices[i].value;
+      names[i] = choices[i].name;
+    }
+    fail(field, "unknown " + std::string(what) + " " + quote(text) + " (" +
+                    did_you_mean(text, names) + "valid: " + join(names) + ")");
   }
 
   void parse_top(const Field& root, Config& config) const {
@@ -334,10 +328,13 @@ class Parser : private YamlFields {
   void parse_hooks(const Field& hooks, Config& config) const {
     for (const auto& e : named_entries(hooks)) {
       const auto hook = hook_from_name(e.key);
-      if (!hook)
+      if (!hook) {
+        std::array<std::string_view, kHooks.size()> names;
+        for (std::size_t i = 0; i < kHooks.size(); ++i) names[i] = kHooks[i].name;
         fail(e.key_mark, e.value.path,
-             "unknown hook " + quote(e.key) +
-                 " (hooks: " + join(kHooks, [](const HookSpec& h) { return h.name; }) + ")");
+             "unknown hook " + quote(e.key) + " (" + did_you_mean(e.key, names) +
+                 "hooks: " + join(names) + ")");
+      }
       parse_hook(e.value, *hook, config.hooks[hook->index()]);
     }
   }
@@ -362,9 +359,15 @@ class Parser : private YamlFields {
     for (const auto& item : items(list)) {
       const std::string& name = scalar(item, "a label name");
       const auto label = label_from_name(name);
-      if (!label || !(s.labels & label_bit(*label)))
-        fail(item, "unknown label " + quote(name) + " for hook " + std::string(s.name) +
-                       " (supported: " + label_names(s.labels) + ")");
+      if (!label || !(s.labels & label_bit(*label))) {
+        std::vector<std::string_view> supported;
+        for (std::size_t i = 0; i < kLabelNames.size(); ++i)
+          if (s.labels & label_bit(static_cast<sle_label>(i))) supported.push_back(kLabelNames[i]);
+        // A label of other hooks is no typo: no guess for it.
+        fail(item, "unknown label " + quote(name) + " for hook " + std::string(s.name) + " (" +
+                       (label ? "" : did_you_mean(name, supported)) +
+                       "supported: " + label_names(s.labels) + ")");
+      }
       if (mask & label_bit(*label)) fail(item, "duplicate label " + quote(name));
       mask |= label_bit(*label);
     }

@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <array>
 #include <iostream>
+#include <string>
+
+#include "hooks/backend.h"
 
 namespace sle {
 namespace {
@@ -11,10 +14,10 @@ namespace {
 struct ValueFlag {
   std::string_view flag;
   std::string_view key;
-  std::string_view help;
+  std::string help;
 };
 
-constexpr auto kValueFlags = std::to_array<ValueFlag>({
+const auto kValueFlags = std::to_array<ValueFlag>({
     {"--web.listen-address", "web.listen_address", "Address to listen on (default :10142)"},
     {"--web.telemetry-path", "web.telemetry_path",
      "Path under which to expose metrics (default /metrics)"},
@@ -22,7 +25,7 @@ constexpr auto kValueFlags = std::to_array<ValueFlag>({
      "Web config file (exporter-toolkit format: TLS, basic auth)"},
     {"--log.level", "log.level", "debug, info, warn or error (default info)"},
     {"--log.format", "log.format", "logfmt or json (default logfmt)"},
-    {"--bpf.backend", "bpf.backend", "auto, lsm, fentry, kprobe or tracepoint (default auto)"},
+    {"--bpf.backend", "bpf.backend", backend_choices() + " (default auto)"},
     {"--bpf.pin-path", "bpf.pin_path",
      "Directory on a bpf filesystem where the maps are pinned, to keep counts across restarts"},
 });
@@ -36,7 +39,7 @@ std::optional<int> parse_flags(int argc, char** argv, Flags& flags) {
                  "config/socket-lsm-exporter.yaml)");
   std::array<std::optional<std::string>, kValueFlags.size()> values;
   for (std::size_t i = 0; i < kValueFlags.size(); ++i)
-    app.add_option(std::string(kValueFlags[i].flag), values[i], std::string(kValueFlags[i].help));
+    app.add_option(std::string(kValueFlags[i].flag), values[i], kValueFlags[i].help);
   app.add_flag("--config.check", flags.config_check, "Validate the config and exit");
   app.add_flag("--version", flags.version, "Print the version and exit");
   try {

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -47,6 +48,50 @@ class DocumentScan : public YAML::EventHandler {
 };
 
 }  // namespace
+
+namespace {
+
+// Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::optional<std::string_view> nearest(std::string_view word,
+                                        std::span<const std::string_view> names) {
+  // One edit in a short word, two in a long one: more guesses wrong than right.
+  const std::size_t max_edits = word.size() > 8 ? 2 : 1;
+  std::optional<std::string_view> best;
+  std::size_t best_distance = max_edits + 1;
+  for (const std::string_view name : names) {
+    const std::size_t distance = edit_distance(word, name);
+    if (distance < best_distance && distance < word.size()) {
+      best = name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> names) {
+  const auto name = nearest(word, names);
+  if (!name) return "";
+  std::string out = "did you mean \"";
+  out += *name;
+  out += "\"? ";
+  return out;
+}
 
 std::string join(std::span<const std::string_view> names) {
   return join(names, [](std::string_view name) { return name; });
@@ -161,7 +206,8 @@ std::vector<Entry> YamlFields::read_entries(const Field& map,
                  " is not supported by socket_lsm_exporter (supported keys: " + join(*valid) + ")");
       if (!contains(*valid, key.Scalar()))
         fail(key.Mark(), path,
-             "unknown key " + quote(key.Scalar()) + " (valid keys: " + join(*valid) + ")");
+             "unknown key " + quote(key.Scalar()) + " (" + did_you_mean(key.Scalar(), *valid) +
+                 "valid keys: " + join(*valid) + ")");
     }
     // A null value ("key:" with nothing after it) has the mark of whatever follows: point at its
     // key instead.

@@ -46,6 +46,16 @@ std::string join(const Range& items, Name name) {
 
 bool contains(std::span<const std::string_view> names, std::string_view name);
 
+// The name closest to a mistyped one, when one is close: one edit away (an insertion, deletion,
+// substitution or swap of neighbours), two for words longer than eight letters, and fewer edits
+// than the word has letters. Ties go to the first. nullopt when none is.
+std::optional<std::string_view> nearest(std::string_view word,
+                                        std::span<const std::string_view> names);
+
+// "did you mean \"x\"? " when a name is close to word, else "": the start of an error's
+// parenthesis.
+std::string did_you_mean(std::string_view word, std::span<const std::string_view> names);
+
 // Reads a whole file; nullopt with errno set when it can't.
 std::optional<std::string> read_file(const std::string& path);
 

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <span>
-#include <system_error>
+
+#include "common/numbers.h"
 
 namespace sle {
 namespace {
@@ -56,14 +56,6 @@ std::string name_or_decimal(std::span<const Name> table, std::uint32_t value) {
 std::string name_or_signed_decimal(std::span<const Name> table, std::uint32_t value) {
   const Name* entry = find(table, value);
   return entry ? std::string(entry->name) : signed_decimal(value);
-}
-
-std::optional<std::uint32_t> parse_decimal(std::string_view text) {
-  std::uint32_t value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
 }
 
 // --- families (linux/socket.h) ---------------------------------------------------------------
@@ -710,7 +702,7 @@ std::string family_name(std::uint32_t family) { return name_or_decimal(kFamilies
 std::optional<std::uint32_t> family_from_name(std::string_view name) {
   if (auto value = find_value(kFamilies, name)) return value;
   if (auto value = find_value(kFamilyAliases, name)) return value;
-  return parse_decimal(name);
+  return parse_unsigned<std::uint32_t>(name);
 }
 
 std::string type_name(std::uint32_t type) { return name_or_decimal(kTypes, type & kSockTypeMask); }

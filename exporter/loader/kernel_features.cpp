@@ -91,6 +91,10 @@ std::uint32_t probed_kernel_features() {
   return features;
 }
 
+void check_feature_mask() {
+  if (const char* mask = std::getenv("SLE_BPF_FEATURES")) parse_feature_names(mask);
+}
+
 std::uint32_t kernel_features() {
   const char* mask = std::getenv("SLE_BPF_FEATURES");
   const std::uint32_t probed = probed_kernel_features();
@@ -112,9 +116,11 @@ std::uint32_t parse_feature_names(const std::string& list) {
     bool known = false;
     for (const auto& f : kFeatures)
       if (name == f.name) out |= f.bit, known = true;
-    if (!known)
-      throw ConfigError("SLE_BPF_FEATURES: unknown feature " + name +
-                        " (task_btf, rdonly_cast, cast_to_void, none)");
+    if (!known) {
+      std::string valid;
+      for (const auto& f : kFeatures) valid += std::string(f.name) + ", ";
+      throw ConfigError("SLE_BPF_FEATURES: unknown feature " + name + " (" + valid + "none)");
+    }
   }
   return out;
 }

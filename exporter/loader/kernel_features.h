@@ -22,6 +22,9 @@ std::uint32_t probed_kernel_features();
 std::string feature_names(std::uint32_t features);
 
 // Parses a list as $SLE_BPF_FEATURES takes it; throws ConfigError on an unknown name.
+// check_feature_mask() does that for the variable, so that a bad value stops the exporter (exit
+// 2) with the config's errors, --config.check included, before the kernel is probed.
+void check_feature_mask();
 std::uint32_t parse_feature_names(const std::string& list);
 
 }  // namespace sle

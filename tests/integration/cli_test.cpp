@@ -76,6 +76,16 @@ TEST(Cli, BadLifecycleSettingsExitTwoNamingFileLineAndKey) {
             "(/proc is not; mount one with: mount -t bpf bpf /sys/fs/bpf)\n");
 }
 
+TEST(Cli, ABadBpfFeatureMaskExitsTwoLikeABadConfig) {
+  // Checked with the config, so --config.check refuses it too, before the kernel is probed.
+  const CommandOutput r =
+      run_command("SLE_BPF_FEATURES=task_btf,bogus " + exporter_path() + " --config.check");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.text,
+            "socket_lsm_exporter: SLE_BPF_FEATURES: unknown feature bogus (task_btf, "
+            "rdonly_cast, cast_to_void, none)\n");
+}
+
 TEST(Cli, VersionNamesVersionAndLibbpf) {
   const CommandOutput r = run("--version");
   EXPECT_EQ(r.code, 0);

@@ -338,14 +338,36 @@ TEST(ConfigErrors, MoreThanOneDocument) {
 
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("log:\n  level: info\nread_intervall: 5s\n"),
-            "config.yaml:3:1: read_intervall: unknown key \"read_intervall\" (valid keys: "
-            "read_interval, web, bpf, log, ports, cgroups, hooks)");
+            "config.yaml:3:1: read_intervall: unknown key \"read_intervall\" (did you mean "
+            "\"read_interval\"? valid keys: read_interval, web, bpf, log, ports, cgroups, hooks)");
+}
+
+TEST(ConfigErrors, AMistypedNameIsToldTheNearestValidOne) {
+  EXPECT_EQ(error_of("bpf:\n  backend: lsn\n"),
+            "config.yaml:2:12: bpf.backend: unknown backend \"lsn\" (did you mean \"lsm\"? valid: "
+            "auto, lsm, fentry, kprobe, tracepoint)");
+  std::string hooks;
+  for (const HookSpec& h : kHooks) {
+    if (!hooks.empty()) hooks += ", ";
+    hooks += h.name;
+  }
+  EXPECT_EQ(error_of("hooks:\n  binds:\n    enabled: false\n"),
+            "config.yaml:2:3: hooks.binds: unknown hook \"binds\" (did you mean \"bind\"? hooks: " +
+                hooks + ")");
+  EXPECT_EQ(error_of("hooks:\n  bind:\n    labels: [famliy]\n"),
+            "config.yaml:3:14: hooks.bind.labels[0]: unknown label \"famliy\" for hook bind (did "
+            "you mean \"family\"? supported: family, type, protocol, port, cgroup, pod_uid, "
+            "container_id, pod, namespace, container)");
+  // Nothing close: no guess.
+  EXPECT_EQ(error_of("cgroups:\n  naming: systemd\n"),
+            "config.yaml:2:11: cgroups.naming: unknown naming \"systemd\" (valid: auto, "
+            "tracepoint, fanotify, walk)");
 }
 
 TEST(ConfigErrors, UnknownNestedKeys) {
   EXPECT_EQ(error_of("web:\n  listen_adress: \":1\"\n"),
-            "config.yaml:2:3: web.listen_adress: unknown key \"listen_adress\" (valid keys: "
-            "listen_address, telemetry_path, config_file)");
+            "config.yaml:2:3: web.listen_adress: unknown key \"listen_adress\" (did you mean "
+            "\"listen_address\"? valid keys: listen_address, telemetry_path, config_file)");
   EXPECT_EQ(
       error_of("bpf:\n  mode: lsm\n"),
       "config.yaml:2:3: bpf.mode: unknown key \"mode\" (valid keys: backend, stats, pin_path)");
@@ -354,8 +376,8 @@ TEST(ConfigErrors, UnknownNestedKeys) {
   EXPECT_EQ(error_of("ports:\n  exact: []\n  fuzzy: []\n"),
             "config.yaml:3:3: ports.fuzzy: unknown key \"fuzzy\" (valid keys: exact)");
   EXPECT_EQ(error_of("hooks:\n  bind:\n    enable: false\n"),
-            "config.yaml:3:5: hooks.bind.enable: unknown key \"enable\" (valid keys: enabled, "
-            "max_entries, labels, families)");
+            "config.yaml:3:5: hooks.bind.enable: unknown key \"enable\" (did you mean \"enabled\"? "
+            "valid keys: enabled, max_entries, labels, families)");
 }
 
 TEST(ConfigErrors, DuplicateKey) {

@@ -118,11 +118,12 @@ TEST(WebConfig, UnknownKeysAreErrors) {
             "web.yml:1:1: tls_config: unknown key \"tls_config\" (valid keys: tls_server_config, "
             "http_server_config, basic_auth_users)");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  keyfile: b\n"),
-            "web.yml:3:3: tls_server_config.keyfile: unknown key \"keyfile\" (valid keys: "
-            "cert_file, key_file, client_auth_type, client_ca_file, min_version, max_version)");
+            "web.yml:3:3: tls_server_config.keyfile: unknown key \"keyfile\" (did you mean "
+            "\"key_file\"? valid keys: cert_file, key_file, client_auth_type, client_ca_file, "
+            "min_version, max_version)");
   EXPECT_EQ(error_of("http_server_config:\n  header: {}\n"),
-            "web.yml:2:3: http_server_config.header: unknown key \"header\" (valid keys: "
-            "headers, http2)");
+            "web.yml:2:3: http_server_config.header: unknown key \"header\" (did you mean "
+            "\"headers\"? valid keys: headers, http2)");
 }
 
 TEST(WebConfig, ToolkitKeysNotImplementedHereAreNamedAsSuch) {
