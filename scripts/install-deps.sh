@@ -27,12 +27,16 @@ BUILD_PACKAGES="
 # the container image (tests/deploy). util-linux (unshare, setpriv), libcap2-bin (capsh): the
 # image run with the DaemonSet's capabilities. python3, python3-yaml: test scripts, workloads,
 # scripts/gen-prometheusrule.py. bpftrace: what the benchmark compares the exporter with
-# (scripts/bench.sh). shellcheck, clang-format: the lint (tests/lint/).
+# (scripts/bench.sh). shellcheck, clang-format: the lint (tests/lint/). containerd (with its CRI
+# plugin), runc, python3-grpcio: the pods of tests/deploy/cri_test.py, run through the CRI API by
+# a private containerd (where systemd runs, the package also starts the system's containerd; the
+# test's own does not touch it). busybox-static: the QEMU suite's initramfs and that test's image.
 TEST_PACKAGES="
   openssl curl bpftrace shellcheck clang-format
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin
+  containerd runc python3-grpcio
 "
 
 case "${1:-}" in

@@ -193,27 +193,9 @@ def main():
 
             # 3. Exact counts of a workload.
             rep = sle.run_workload(cg.abspath, "--iterations", "3")
-            n, k = rep["iterations"], rep["clients"]
             ids = dict(cgroup=cg.path, pod_uid=cg.pod_uid, container_id=cg.container_id)
             lp = {sle.port_label(p) for p in rep["listen_ports"]}
-            expected = [
-                ("socket_lsm_create_total", dict(family="inet", type="stream", protocol="tcp"), n * (1 + k)),
-                ("socket_lsm_create_total", dict(family="inet", type="raw", protocol="icmp"), n),
-                ("socket_lsm_create_total", dict(family="packet", type="dgram"), n),
-                ("socket_lsm_bind_total", dict(family="inet", type="stream", protocol="tcp", port="0"), n),
-            ] + [
-                # The privileged UDP port, reported as its number (default ports.exact 0-1023).
-                ("socket_lsm_bind_total", dict(family="inet", type="dgram", protocol="udp", port=str(p)),
-                 rep["udp_ports"].count(p)) for p in sorted(set(rep["udp_ports"]))
-            ] + [
-                ("socket_lsm_listen_total", dict(family="inet", protocol="tcp"), n),
-                ("socket_lsm_connect_total", dict(family="inet", protocol="tcp", peer="loopback"), n * k),
-                ("socket_lsm_accept_total", dict(family="inet", protocol="tcp"), n * k),
-                ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_REUSEADDR"), n),
-                ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_KEEPALIVE"), n * k),
-                ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_MARK"), n),
-                ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_BINDTODEVICE"), n),
-            ]
+            expected = sle.expected_counts(rep)
 
             def all_exact():
                 s = sle.parse_metrics(sle.http_get(url + "/metrics")[1])

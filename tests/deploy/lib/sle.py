@@ -163,6 +163,29 @@ def port_label(port, exact=range(0, 1024)):
     return "registered" if port < 49152 else "dynamic"
 
 
+def expected_counts(report):
+    """[(metric, labels, count)] that workload.py's REPORT makes in its cgroup, each exact."""
+    n, k = report["iterations"], report["clients"]
+    return [
+        ("socket_lsm_create_total", dict(family="inet", type="stream", protocol="tcp"), n * (1 + k)),
+        ("socket_lsm_create_total", dict(family="inet", type="raw", protocol="icmp"), n),
+        ("socket_lsm_create_total", dict(family="packet", type="dgram"), n),
+        ("socket_lsm_bind_total", dict(family="inet", type="stream", protocol="tcp", port="0"), n),
+    ] + [
+        # The privileged UDP port, reported as its number (default ports.exact 0-1023).
+        ("socket_lsm_bind_total", dict(family="inet", type="dgram", protocol="udp", port=str(p)),
+         report["udp_ports"].count(p)) for p in sorted(set(report["udp_ports"]))
+    ] + [
+        ("socket_lsm_listen_total", dict(family="inet", protocol="tcp"), n),
+        ("socket_lsm_connect_total", dict(family="inet", protocol="tcp", peer="loopback"), n * k),
+        ("socket_lsm_accept_total", dict(family="inet", protocol="tcp"), n * k),
+        ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_REUSEADDR"), n),
+        ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_KEEPALIVE"), n * k),
+        ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_MARK"), n),
+        ("socket_lsm_setsockopt_total", dict(level="SOL_SOCKET", optname="SO_BINDTODEVICE"), n),
+    ]
+
+
 class Exporter:
     """The exporter binary started with ARGS (plus a loopback listen address), stopped with
     SIGTERM on exit. PREFIX is prepended to the command (setpriv, capsh, ...)."""
