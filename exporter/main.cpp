@@ -116,8 +116,8 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   }
   sle::UniqueFd listener = sle::listen_on(config.listen_address);
 
-  // Then none: no thread has started yet, so none that starts from here on has any (README,
-  // "Security").
+  // Then none: no thread has started yet, so none that starts from here on has any
+  // (docs/security.md).
   const bool keep_bpf = sle::capabilities::map_reads_need_cap_bpf();
   sle::capabilities::drop_all(keep_bpf);
   sle::log::info("Dropped every capability",

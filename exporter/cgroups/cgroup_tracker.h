@@ -1,4 +1,4 @@
-// The cgroups the exporter knows, from birth to expiry (README, "Lifecycle"). A cgroup is named
+// The cgroups the exporter knows, from birth to expiry (docs/lifecycle.md). A cgroup is named
 // when it is made, from the kernel's events (a CgroupEventSource), so that one living a
 // millisecond still gets its path, pod_uid and container_id; cgroups that exist at start are
 // walked once. Without an event source, each refresh walks the tree instead. A cgroup's death

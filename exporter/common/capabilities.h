@@ -1,4 +1,4 @@
-// Least privilege (README, "Security"): once the programs are attached and the files the exporter
+// Least privilege (docs/security.md): once the programs are attached and the files the exporter
 // needs are open, it gives up every capability. Capabilities belong to threads in Linux, so the
 // drop is made before any other thread starts, and every thread started after has none: the
 // serving threads run with an empty effective set.

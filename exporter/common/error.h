@@ -1,6 +1,6 @@
-// The exporter's one error rule (README, "Errors"): a function that cannot do its job throws an
-// sle::Error whose message says what was being done and why it failed; it never returns a flag
-// with a reason beside it. There are two kinds, and main() maps each to its exit code:
+// The exporter's one error rule (docs/architecture.md, "Errors"): a function that cannot do its job
+// throws an sle::Error whose message says what was being done and why it failed; it never returns a
+// flag with a reason beside it. There are two kinds, and main() maps each to its exit code:
 //   - ConfigError: what the user gave is wrong (a flag, the config, the web config). Exit code 2,
 //     before anything is loaded. The message names the file, line, column and key, or the flag.
 //   - SystemError: the system refused (a BPF load or attach, a mount, a map read, a listening

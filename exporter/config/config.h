@@ -47,7 +47,7 @@ struct ListenAddress {
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 
-// How the exporter hears of new and removed cgroups (README, "Lifecycle").
+// How the exporter hears of new and removed cgroups (docs/lifecycle.md).
 enum class CgroupNaming {
   automatic,   // tracepoint, else fanotify, else walk
   tracepoint,  // cgroup:cgroup_mkdir/rmdir through a ring buffer

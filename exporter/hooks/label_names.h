@@ -1,7 +1,7 @@
 // Label values for the numbers the kernel hands the socket hooks: address family, socket type,
 // protocol, setsockopt level and option name. The strings are part of the metrics contract (see
-// README.md, "Metrics"), so they never depend on the build machine's headers: the tables hold
-// the Linux x86_64 values. A number without a name is rendered as its decimal value.
+// docs/metrics.md, "Label values"), so they never depend on the build machine's headers: the tables
+// hold the Linux x86_64 values. A number without a name is rendered as its decimal value.
 //
 // Names are the uapi header's own name for the number, the one strace prints (SO_RCVTIMEO_OLD for
 // 20, IPV6_ADD_MEMBERSHIP for 20 at IPPROTO_IPV6); aliases such as AF_LOCAL or IPV6_JOIN_GROUP are

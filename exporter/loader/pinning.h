@@ -1,5 +1,5 @@
 // Keeping the maps, and what user space knows, across restarts and upgrades (bpf.pin_path;
-// README, "Lifecycle"). Maps are pinned under <pin_path>/<layout>/<hook>/: libbpf compares only a
+// docs/lifecycle.md). Maps are pinned under <pin_path>/<layout>/<hook>/: libbpf compares only a
 // pinned map's type and sizes, so the layout version is in the path, and an exporter whose maps
 // mean something else never reads another's. What lives only in user space (retained counts, the
 // cgroups' paths) is kept beside them in a pinned map of its own, since bpffs holds no files.

@@ -1,7 +1,7 @@
-// What /metrics serves, rendered once per read (README, "Serving /metrics"): the hook families
-// written from each series' cached label text, then the exporter's own families (prometheus-cpp's
-// metric model and text serializer). Every scrape between two reads gets the same bytes; the gzip
-// form is made once, for the first scrape that asks for it.
+// What /metrics serves, rendered once per read (docs/metrics.md, "Serving /metrics"): the hook
+// families written from each series' cached label text, then the exporter's own families
+// (prometheus-cpp's metric model and text serializer). Every scrape between two reads gets the same
+// bytes; the gzip form is made once, for the first scrape that asks for it.
 #pragma once
 
 #include <prometheus/metric_family.h>

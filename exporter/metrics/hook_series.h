@@ -3,7 +3,7 @@
 // off in user space, two cgroup ids with the same path, the containers of one pod under pod_uid)
 // add up into one series. When a cgroup expires, its keys leave the map; their counts stay in
 // their series (retained) while the series has other keys, so that no counter goes down, and
-// move to the hook's expired total with the series' last key (README, "Lifecycle").
+// move to the hook's expired total with the series' last key (docs/lifecycle.md).
 #pragma once
 
 #include <cstdint>
@@ -72,7 +72,7 @@ class HookSeries {
   std::uint64_t expired() const { return expired_; }
   std::size_t key_count() const { return keys_.size(); }
 
-  // What a restart keeps (README, "Lifecycle"): the counts of keys that left the map, per series,
+  // What a restart keeps (docs/lifecycle.md): the counts of keys that left the map, per series,
   // and the expired total. restore() puts them back before the first update(); once both
   // generations have been read, drop_orphans() moves what belongs to no key in the maps any more
   // to the expired total (nothing will ever add to those series again).

@@ -1,4 +1,4 @@
-// What the exporter keeps across a restart with bpf.pin_path (README, "Lifecycle"), beside the
+// What the exporter keeps across a restart with bpf.pin_path (docs/lifecycle.md), beside the
 // pinned maps: every known cgroup's path and, for those dead, for how long; and per hook the
 // counts held in user space (retained by series, and the expired total). JSON, so that an
 // upgraded exporter can still read an older one's.

@@ -1,7 +1,7 @@
 // The maps of every attached hook, read at one moment, and the series they make: what /metrics
 // publishes. Each read switches the hooks' generation and reads the one left behind, exactly
 // (bpf/counting.bpf.h); names the keys' cgroups; and removes the series of cgroups dead for longer
-// than cgroups.expire_after (README, "Lifecycle").
+// than cgroups.expire_after (docs/lifecycle.md).
 #pragma once
 
 #include <atomic>

@@ -1,7 +1,7 @@
-// The HTTP side (README, "Serving /metrics" and "Security"): the latest read's body on the
-// telemetry path (gzip when the client takes it), /healthz and /readyz for probes, a landing page
-// on /, 404 elsewhere; with a web config, TLS, basic auth on every path but the probes, and extra
-// response headers.
+// The HTTP side (docs/metrics.md, "Serving /metrics", and docs/security.md): the latest read's body
+// on the telemetry path (gzip when the client takes it), /healthz and /readyz for probes, a landing
+// page on /, 404 elsewhere; with a web config, TLS, basic auth on every path but the probes, and
+// extra response headers.
 //
 // libmicrohttpd serves it with epoll on a small pool of threads: a connection is a state in an
 // event loop, not a thread of its own, so slow or idle clients cost a socket each rather than a
@@ -20,7 +20,7 @@
 
 namespace sle {
 
-// What the server accepts (README, "Security"). Above them a client gets a 4xx or is closed.
+// What the server accepts (docs/security.md). Above them a client gets a 4xx or is closed.
 inline constexpr unsigned kMaxConnections = 1024;           // in all
 inline constexpr unsigned kMaxConnectionsPerAddress = 128;  // 64 concurrent scrapers fit easily
 inline constexpr unsigned kIdleTimeoutSeconds = 10;         // a connection idle this long closes

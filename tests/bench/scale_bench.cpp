@@ -93,9 +93,9 @@ double status_mib(pid_t pid, const std::string& field) {
   return -1;
 }
 
-// Keys in each generation of the exporter's counts maps of the given capacity (README,
-// "Lifecycle": a read switches the generation the programs count into and reads the other): the
-// maps the process holds open (their ids are in /proc/PID/fdinfo), by name and capacity.
+// Keys in each generation of the exporter's counts maps of the given capacity
+// (docs/lifecycle.md: a read switches the generation the programs count into and reads the other):
+// the maps the process holds open (their ids are in /proc/PID/fdinfo), by name and capacity.
 std::vector<long> generation_entries(pid_t pid, std::uint32_t capacity) {
   std::vector<long> out;
   const std::filesystem::path fds = "/proc/" + std::to_string(pid) + "/fdinfo";

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Measures the capabilities each backend needs, on the Debian bookworm cloud kernel under QEMU
 # (the development machines' own kernel loads only the tracepoint backend). Not part of ctest
-# (TCG is slow); README.md, "Deploy", quotes its result.
+# (TCG is slow); docs/deploy.md quotes its result.
 #
 #   tests/deploy/vm_capabilities.sh [--exporter BIN] [--out DIR]
 #

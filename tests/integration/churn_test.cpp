@@ -1,4 +1,4 @@
-// A node with pod churn (README, "Lifecycle"), for real: thousands of short-lived cgroups shaped
+// A node with pod churn (docs/lifecycle.md), for real: thousands of short-lived cgroups shaped
 // like containerd's under the systemd driver, each running a known workload and removed at once.
 // Before expiry every cgroup's series are exact, with path, pod_uid and container_id; after it
 // none is left, and the map entries, the cgroups known and the resident size are back to their

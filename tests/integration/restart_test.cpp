@@ -1,4 +1,4 @@
-// Counters that survive restarts (bpf.pin_path; README, "Lifecycle"), with the real binary and a
+// Counters that survive restarts (bpf.pin_path; docs/lifecycle.md), with the real binary and a
 // bpf filesystem of the test's own: count, stop with SIGTERM, start again, count more, and every
 // series is the sum of both phases; a cgroup removed before the stop keeps its path through the
 // kept state; maps that no longer match, and pins of another layout, are set aside with a

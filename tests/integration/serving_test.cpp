@@ -1,7 +1,7 @@
-// Serving /metrics to slow, hostile and many clients, with the real binary (README, "Serving
-// /metrics" and "Security"): slow clients from one address cannot keep another address's scrape
-// waiting, thousands of them leave the exporter up with its descriptors bounded, oversized and
-// malformed requests get a 4xx, idle connections are closed, 64 concurrent scrapers get every
+// Serving /metrics to slow, hostile and many clients, with the real binary (docs/metrics.md,
+// "Serving /metrics" and "Security"): slow clients from one address cannot keep another address's
+// scrape waiting, thousands of them leave the exporter up with its descriptors bounded, oversized
+// and malformed requests get a 4xx, idle connections are closed, 64 concurrent scrapers get every
 // answer, and every thread runs with no capability while the counts stay exact. Needs root.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 #!/bin/sh
-# The exporter's folders depend on each other one way (README, "Layout"): a folder may include
-# only the folders listed for it below. main.cpp may include everything. Run from the repository
-# root; prints every include that points the wrong way.
+# The exporter's folders depend on each other one way (docs/architecture.md, "The source tree"):
+# a folder may include only the folders listed for it below. main.cpp may include everything. Run
+# from the repository root; prints every include that points the wrong way.
 set -eu
 allowed() {
   case $1 in

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The VM suite, one command: runs the integration test inside Debian cloud kernels under QEMU,
 # once per backend, because the development machines' kernel only runs the tracepoint backend
-# (README, "Backends"). Three kernels, so that every fast path of the BPF programs is proven
+# (docs/backends.md). Three kernels, so that every fast path of the BPF programs is proven
 # together with its fallback (bpf/socket_read.bpf.h):
 #   6.1  (bookworm)            the backend-dependent tests (init.sh), each backend forced, auto
 #                              with and without BPF LSM, the churn test under lsm and fentry
