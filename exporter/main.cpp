@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
     sle::check_feature_mask();
     // Read now, so a bad web config stops us with exit code 2 before anything is loaded.
     if (!config.web_config_file.empty())
-      web_config = sle::load_web_config_file(config.web_config_file, sle::tls_unavailable_reason);
+      web_config = sle::load_web_config_file(config.web_config_file, sle::require_tls_support);
   } catch (const sle::ConfigError& e) {
     std::cerr << "socket_lsm_exporter: " << e.what() << "\n";
     return 2;

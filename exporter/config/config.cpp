@@ -418,9 +418,7 @@ Config parse_config(std::string_view yaml_text, std::string_view file_name,
 }
 
 Config load_config_file(const std::string& path, std::span<const FlagValue> flags) {
-  const auto text = read_file(path);
-  if (!text) throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
-  return parse_config(*text, path, flags);
+  return parse_config(read_file(path), path, flags);
 }
 
 std::array<std::uint64_t, SLE_PORT_BITMAP_WORDS> exact_port_bitmap(const Config& config) {

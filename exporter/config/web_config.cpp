@@ -149,8 +149,11 @@ class Parser : private YamlFields {
       out.key_file = readable_pem(*key, out.key_file, "PRIVATE KEY");
       if (client_ca)
         out.client_ca_file = readable_pem(*client_ca, out.client_ca_file, "CERTIFICATE");
-      if (const std::string reason = tls_support_ ? tls_support_() : ""; !reason.empty())
-        fail(section, "TLS is not available: " + reason);
+      try {
+        if (tls_support_) tls_support_();
+      } catch (const Error& e) {
+        fail(section, std::string("TLS is not available: ") + e.what());
+      }
     }
     return out;
   }
@@ -161,11 +164,15 @@ class Parser : private YamlFields {
                            std::string_view kind) const {
     const std::filesystem::path p(path);
     const std::string resolved = p.is_absolute() ? path : (*base_dir_ / p).string();
-    auto text = read_file(resolved);
-    if (!text) fail(field, "cannot read " + resolved + ": " + std::strerror(errno));
-    const bool has_block = text->find(std::string(kind) + "-----") != std::string::npos &&
-                           text->find("-----BEGIN ") != std::string::npos;
-    ::explicit_bzero(text->data(), text->size());  // it may be the private key
+    std::string text;
+    try {
+      text = read_file(resolved);
+    } catch (const ConfigError& e) {
+      fail(field, e.what());  // where the web config names the file
+    }
+    const bool has_block = text.find(std::string(kind) + "-----") != std::string::npos &&
+                           text.find("-----BEGIN ") != std::string::npos;
+    ::explicit_bzero(text.data(), text.size());  // it may be the private key
     if (!has_block)
       fail(field, resolved + " holds no PEM " +
                       (kind == "CERTIFICATE" ? "certificate" : "private key") + " (-----BEGIN ..." +
@@ -259,9 +266,8 @@ WebConfig parse_web_config(std::string_view yaml_text, std::string_view file_nam
 }
 
 WebConfig load_web_config_file(const std::string& path, const TlsSupport& tls_support) {
-  const auto text = read_file(path);
-  if (!text) throw ConfigError("cannot read " + path + ": " + std::strerror(errno));
-  return Parser(path, std::filesystem::path(path).parent_path(), tls_support).parse(*text);
+  return Parser(path, std::filesystem::path(path).parent_path(), tls_support)
+      .parse(read_file(path));
 }
 
 }  // namespace sle

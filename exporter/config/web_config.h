@@ -48,12 +48,13 @@ struct WebConfig {
 // error messages. An empty document gives WebConfig{} (plain HTTP, no auth). Throws ConfigError.
 WebConfig parse_web_config(std::string_view yaml_text, std::string_view file_name);
 
-// Why the web server cannot serve TLS here, or "" when it can (web/http_server.h).
-using TlsSupport = std::function<std::string()>;
+// Returns when the web server can serve TLS here, else throws an Error saying why
+// (web/http_server.h).
+using TlsSupport = std::function<void()>;
 
 // Reads the file ("cannot read <path>: <strerror>"), parses it, resolves the TLS file paths
 // against the file's directory, checks that they can be read and, when TLS is asked for, that
-// tls_support() finds nothing against it. Throws ConfigError.
+// tls_support() does not throw. Throws ConfigError.
 WebConfig load_web_config_file(const std::string& path, const TlsSupport& tls_support);
 
 }  // namespace sle

@@ -3,7 +3,9 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <sstream>
 
@@ -103,15 +105,18 @@ bool contains(std::span<const std::string_view> names, std::string_view name) {
   return false;
 }
 
-std::optional<std::string> read_file(const std::string& path) {
+std::string read_file(const std::string& path) {
+  const auto cannot = [&path] {
+    return ConfigError("cannot read " + path + ": " + std::strerror(errno));
+  };
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                              &std::fclose);
-  if (!file) return std::nullopt;
+  if (!file) throw cannot();
   std::string text;
   char buffer[8192];
   std::size_t n = 0;
   while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
-  if (std::ferror(file.get())) return std::nullopt;
+  if (std::ferror(file.get())) throw cannot();
   return text;
 }
 

@@ -56,8 +56,8 @@ std::optional<std::string_view> nearest(std::string_view word,
 // parenthesis.
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> names);
 
-// Reads a whole file; nullopt with errno set when it can't.
-std::optional<std::string> read_file(const std::string& path);
+// Reads a whole file. Throws ConfigError "cannot read <path>: <strerror>".
+std::string read_file(const std::string& path);
 
 // How quote() writes control characters. The two parsers have always differed here, and their
 // messages are kept as they were, so each one says which it uses.

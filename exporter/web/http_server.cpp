@@ -104,12 +104,11 @@ UniqueFd listen_on(const ListenAddress& listen) {
   return fd;
 }
 
-std::string tls_unavailable_reason() {
+void require_tls_support() {
   if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-    return "libmicrohttpd was built without TLS";
+    throw SystemError("libmicrohttpd was built without TLS");
   if (MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES)
-    return "libmicrohttpd was built without certificate callbacks";
-  return "";
+    throw SystemError("libmicrohttpd was built without certificate callbacks");
 }
 
 struct HttpServer::Impl {

@@ -26,8 +26,9 @@ inline constexpr unsigned kMaxConnectionsPerAddress = 128;  // 64 concurrent scr
 inline constexpr unsigned kIdleTimeoutSeconds = 10;         // a connection idle this long closes
 inline constexpr std::size_t kMaxRequestBytes = 16 * 1024;  // request line and headers
 
-// Why TLS cannot be served here, or "" when it can (the TlsSupport of load_web_config_file).
-std::string tls_unavailable_reason();
+// Returns when TLS can be served here (the TlsSupport of load_web_config_file); else throws
+// SystemError saying why.
+void require_tls_support();
 
 // A socket listening on the address, bound now: before the exporter drops its capabilities, so a
 // port below 1024 can be had too. Throws SystemError ("cannot listen on ...: Address already in

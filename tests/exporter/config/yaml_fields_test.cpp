@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/error.h"
 #include "config/config.h"
 
 namespace sle {
@@ -153,12 +154,25 @@ TEST(YamlFields, JoinAndContains) {
 
 TEST(YamlFields, ReadFile) {
   const auto path = std::filesystem::path(SLE_SOURCE_DIR) / "config/socket-lsm-exporter.yaml";
-  const auto text = read_file(path.string());
-  ASSERT_TRUE(text);
-  EXPECT_EQ(text->size(), std::filesystem::file_size(path));
-  errno = 0;
-  EXPECT_FALSE(read_file("/nonexistent/file"));
-  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(read_file(path.string()).size(), std::filesystem::file_size(path));
+  try {
+    read_file("/nonexistent/file");
+    ADD_FAILURE() << "read_file of a missing file returned";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "cannot read /nonexistent/file: No such file or directory");
+  }
+}
+
+TEST(YamlFields, NearestNameOfAMistypedOne) {
+  constexpr std::array<std::string_view, 4> kNames = {"listen_address", "level", "format",
+                                                      "enabled"};
+  EXPECT_EQ(nearest("listen_adress", kNames), "listen_address");  // a deletion
+  EXPECT_EQ(nearest("levle", kNames), "level");                   // a swap of neighbours
+  EXPECT_EQ(nearest("enable", kNames), "enabled");
+  EXPECT_EQ(nearest("lvl", kNames), std::nullopt);  // two edits in a short word
+  EXPECT_EQ(nearest("x", {}), std::nullopt);
+  EXPECT_EQ(did_you_mean("formt", kNames), "did you mean \"format\"? ");
+  EXPECT_EQ(did_you_mean("colour", kNames), "");
 }
 
 }  // namespace
