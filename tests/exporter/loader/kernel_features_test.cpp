@@ -9,21 +9,15 @@
 #include <string>
 
 #include "common/error.h"
+#include "error_of.h"
 #include "socket_lsm.h"
 
 namespace sle {
 namespace {
 
-constexpr std::uint32_t kAll = SLE_FEAT_TASK_BTF | SLE_FEAT_RDONLY_CAST | SLE_FEAT_CAST_TO_VOID;
+using test::error_of;
 
-std::string error_of(const auto& call) {
-  try {
-    call();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+constexpr std::uint32_t kAll = SLE_FEAT_TASK_BTF | SLE_FEAT_RDONLY_CAST | SLE_FEAT_CAST_TO_VOID;
 
 // Sets SLE_BPF_FEATURES for a test, restoring what was there.
 class FeatureMask {
@@ -60,19 +54,19 @@ TEST(KernelFeatures, AListParsesToItsBitsAndBack) {
   EXPECT_EQ(parse_feature_names("none"), 0u);
   EXPECT_EQ(parse_feature_names(""), 0u);
   EXPECT_EQ(parse_feature_names(feature_names(kAll)), kAll);
-  EXPECT_EQ(error_of([] { parse_feature_names("task_btf,btf"); }),
+  EXPECT_EQ(error_of<ConfigError>([] { parse_feature_names("task_btf,btf"); }),
             "SLE_BPF_FEATURES: unknown feature btf (task_btf, rdonly_cast, cast_to_void, none)");
 }
 
 TEST(KernelFeatures, TheMaskIsCheckedWithTheConfig) {
   {
     const FeatureMask mask("rdonly_cast,bogus");
-    EXPECT_EQ(error_of([] { check_feature_mask(); }),
+    EXPECT_EQ(error_of<ConfigError>([] { check_feature_mask(); }),
               "SLE_BPF_FEATURES: unknown feature bogus (task_btf, rdonly_cast, cast_to_void, "
               "none)");
   }
   const FeatureMask unset(nullptr);
-  EXPECT_EQ(error_of([] { check_feature_mask(); }), "(no error)");
+  EXPECT_EQ(error_of<ConfigError>([] { check_feature_mask(); }), "(no error)");
 }
 
 TEST(KernelFeatures, TheMaskOnlyTakesFeaturesAway) {

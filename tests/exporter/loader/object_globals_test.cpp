@@ -9,11 +9,14 @@
 #include <string>
 
 #include "common/error.h"
+#include "error_of.h"
 #include "loader/embedded_objects.h"
 #include "socket_lsm.h"
 
 namespace sle {
 namespace {
+
+using test::error_of;
 
 struct ObjectClose {
   void operator()(bpf_object* obj) const { bpf_object__close(obj); }
@@ -30,22 +33,13 @@ Object open_bind() {
   return Object(bpf_object__open_mem(bind->elf.data(), bind->elf.size(), &opts));
 }
 
-std::string error_of(const auto& call) {
-  try {
-    call();
-  } catch (const SystemError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 TEST(ObjectGlobals, FindsAMapByNameOrSaysWhichIsMissing) {
   const Object obj = open_bind();
   ASSERT_TRUE(obj);
   bpf_map* gen0 = find_map(obj.get(), "sle_counts_0");
   ASSERT_NE(gen0, nullptr);
   EXPECT_STREQ(bpf_map__name(gen0), "sle_counts_0");
-  EXPECT_EQ(error_of([&] { find_map(obj.get(), "sle_nonesuch"); }),
+  EXPECT_EQ(error_of<SystemError>([&] { find_map(obj.get(), "sle_nonesuch"); }),
             "BPF object bind has no map sle_nonesuch");
 }
 
@@ -71,12 +65,13 @@ TEST(ObjectGlobals, AGlobalIsTheVariableInItsSectionsImage) {
 TEST(ObjectGlobals, ASizeOrNameOrSectionThatDoesNotMatchIsAnError) {
   const Object obj = open_bind();
   ASSERT_TRUE(obj);
-  EXPECT_EQ(error_of([&] { global_variable(obj.get(), ".rodata", "sle_cfg", 3); }),
+  EXPECT_EQ(error_of<SystemError>([&] { global_variable(obj.get(), ".rodata", "sle_cfg", 3); }),
             "variable sle_cfg in .rodata of BPF object bind has " +
                 std::to_string(sizeof(sle_hook_config)) + " bytes, expected 3");
-  EXPECT_EQ(error_of([&] { global_variable(obj.get(), ".rodata", "sle_nonesuch", 4); }),
-            "no variable sle_nonesuch in .rodata of BPF object bind");
-  EXPECT_EQ(error_of([&] { global_variable(obj.get(), ".nonesuch", "sle_cfg", 4); }),
+  EXPECT_EQ(
+      error_of<SystemError>([&] { global_variable(obj.get(), ".rodata", "sle_nonesuch", 4); }),
+      "no variable sle_nonesuch in .rodata of BPF object bind");
+  EXPECT_EQ(error_of<SystemError>([&] { global_variable(obj.get(), ".nonesuch", "sle_cfg", 4); }),
             "no BTF for variable sle_cfg in .nonesuch of BPF object bind");
 }
 
