@@ -103,7 +103,8 @@ constexpr auto kIpProtocols = std::to_array<Name>({
     {33, "dccp"},   {41, "ipv6"},      {46, "rsvp"},     {47, "gre"},    {50, "esp"},
     {51, "ah"},     {58, "icmpv6"},    {92, "mtp"},      {94, "beetph"}, {98, "encap"},
     {103, "pim"},   {108, "comp"},     {115, "l2tp"},    {132, "sctp"},  {136, "udplite"},
-    {137, "mpls"},  {143, "ethernet"}, {144, "aggfrag"}, {255, "raw"},   {256, "smc"},
+    {137, "mpls"},  {143, "ethernet"}, {144, "aggfrag"},  // aggfrag: 6.2
+    {255, "raw"},   {256, "smc"},                         // smc: 6.11
     {262, "mptcp"},
 });
 
@@ -196,15 +197,15 @@ constexpr auto kSocketOptions = std::to_array<Name>({
     {73, "SO_RESERVE_MEM"},
     {74, "SO_TXREHASH"},
     {75, "SO_RCVMARK"},
-    {76, "SO_PASSPIDFD"},
-    {77, "SO_PEERPIDFD"},
-    {78, "SO_DEVMEM_LINEAR"},
-    {79, "SO_DEVMEM_DMABUF"},
-    {80, "SO_DEVMEM_DONTNEED"},
-    {81, "SCM_TS_OPT_ID"},
-    {82, "SO_RCVPRIORITY"},
-    {83, "SO_PASSRIGHTS"},
-    {84, "SO_INQ"},
+    {76, "SO_PASSPIDFD"},        // 6.5
+    {77, "SO_PEERPIDFD"},        // 6.5
+    {78, "SO_DEVMEM_LINEAR"},    // 6.12
+    {79, "SO_DEVMEM_DMABUF"},    // 6.12
+    {80, "SO_DEVMEM_DONTNEED"},  // 6.12
+    {81, "SCM_TS_OPT_ID"},       // 6.13
+    {82, "SO_RCVPRIORITY"},      // 6.14
+    {83, "SO_PASSRIGHTS"},       // 6.16
+    {84, "SO_INQ"},              // 6.17
 });
 
 // linux/in.h, plus the setsockopt commands of iptables (netfilter_ipv4/ip_tables.h), arptables,
@@ -415,15 +416,15 @@ constexpr auto kTcpOptions = std::to_array<Name>({
     {35, "TCP_ZEROCOPY_RECEIVE"},
     {36, "TCP_INQ"},
     {37, "TCP_TX_DELAY"},
-    {38, "TCP_AO_ADD_KEY"},
-    {39, "TCP_AO_DEL_KEY"},
-    {40, "TCP_AO_INFO"},
-    {41, "TCP_AO_GET_KEYS"},
-    {42, "TCP_AO_REPAIR"},
-    {43, "TCP_IS_MPTCP"},
-    {44, "TCP_RTO_MAX_MS"},
-    {45, "TCP_RTO_MIN_US"},
-    {46, "TCP_DELACK_MAX_US"},
+    {38, "TCP_AO_ADD_KEY"},     // 6.7
+    {39, "TCP_AO_DEL_KEY"},     // 6.7
+    {40, "TCP_AO_INFO"},        // 6.7
+    {41, "TCP_AO_GET_KEYS"},    // 6.7
+    {42, "TCP_AO_REPAIR"},      // 6.7
+    {43, "TCP_IS_MPTCP"},       // 6.2
+    {44, "TCP_RTO_MAX_MS"},     // 6.15
+    {45, "TCP_RTO_MIN_US"},     // 6.16
+    {46, "TCP_DELACK_MAX_US"},  // 6.16
 });
 
 // linux/udp.h.
@@ -436,11 +437,11 @@ constexpr auto kUdpOptions = std::to_array<Name>({
     {104, "UDP_GRO"},
 });
 
-// UDP-Lite takes the UDP options and its own two (net/udplite.h).
+// UDP-Lite takes the UDP options and its own two (net/udplite.h, in no uapi header).
 constexpr auto kUdpliteOptions = std::to_array<Name>({
     {1, "UDP_CORK"},
-    {10, "UDPLITE_SEND_CSCOV"},
-    {11, "UDPLITE_RECV_CSCOV"},
+    {10, "UDPLITE_SEND_CSCOV"},  // 2.6.20, kernel-internal net/udplite.h
+    {11, "UDPLITE_RECV_CSCOV"},  // 2.6.20, kernel-internal net/udplite.h
     {100, "UDP_ENCAP"},
     {101, "UDP_NO_CHECK6_TX"},
     {102, "UDP_NO_CHECK6_RX"},
@@ -560,7 +561,7 @@ constexpr auto kPacketOptions = std::to_array<Name>({
     {18, "PACKET_FANOUT"},        {19, "PACKET_TX_HAS_OFF"},
     {20, "PACKET_QDISC_BYPASS"},  {21, "PACKET_ROLLOVER_STATS"},
     {22, "PACKET_FANOUT_DATA"},   {23, "PACKET_IGNORE_OUTGOING"},
-    {24, "PACKET_VNET_HDR_SZ"},
+    {24, "PACKET_VNET_HDR_SZ"},  // 6.3
 });
 
 // linux/if_alg.h.
@@ -571,7 +572,7 @@ constexpr auto kAlgOptions = std::to_array<Name>({
     {4, "ALG_SET_AEAD_ASSOCLEN"},
     {5, "ALG_SET_AEAD_AUTHSIZE"},
     {6, "ALG_SET_DRBG_ENTROPY"},
-    {7, "ALG_SET_KEY_BY_KEY_SERIAL"},
+    {7, "ALG_SET_KEY_BY_KEY_SERIAL"},  // 6.2
 });
 
 // linux/kcm.h.
@@ -583,7 +584,7 @@ constexpr auto kTlsOptions = std::to_array<Name>({
     {2, "TLS_RX"},
     {3, "TLS_TX_ZEROCOPY_RO"},
     {4, "TLS_RX_EXPECT_NO_PAD"},
-    {5, "TLS_TX_MAX_PAYLOAD_LEN"},
+    {5, "TLS_TX_MAX_PAYLOAD_LEN"},  // 6.17
 });
 
 // linux/if_xdp.h.
@@ -603,7 +604,7 @@ constexpr auto kMptcpOptions = std::to_array<Name>({
     {1, "MPTCP_INFO"},
     {2, "MPTCP_TCPINFO"},
     {3, "MPTCP_SUBFLOW_ADDRS"},
-    {4, "MPTCP_FULL_INFO"},
+    {4, "MPTCP_FULL_INFO"},  // 6.5
 });
 
 // linux/smc.h.
@@ -668,7 +669,7 @@ constexpr auto kLevels = std::to_array<Level>({
     {284, "SOL_MPTCP", kMptcpOptions},
     {285, "SOL_MCTP", {}},
     {286, "SOL_SMC", kSmcOptions},
-    {287, "SOL_VSOCK", {}},
+    {287, "SOL_VSOCK", {}},  // 6.6
 });
 
 static_assert(strictly_ascending(kFamilies));

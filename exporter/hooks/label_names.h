@@ -6,6 +6,10 @@
 // Names are the uapi header's own name for the number, the one strace prints (SO_RCVTIMEO_OLD for
 // 20, IPV6_ADD_MEMBERSHIP for 20 at IPPROTO_IPV6); aliases such as AF_LOCAL or IPV6_JOIN_GROUP are
 // not produced.
+//
+// lint.kernel_tables (tests/lint/kernel_tables.py) checks the tables against the headers that
+// define the numbers: each value, and that every option name of a decoded level is there. A name
+// newer than the headers it is checked with says on its line which kernel added it.
 #pragma once
 
 #include <cstdint>
