@@ -32,7 +32,7 @@ BUILD_PACKAGES="
 # a private containerd (where systemd runs, the package also starts the system's containerd; the
 # test's own does not touch it). busybox-static: the QEMU suite's initramfs and that test's image.
 TEST_PACKAGES="
-  openssl curl bpftrace shellcheck clang-format
+  openssl curl bpftrace shellcheck clang-format clang-tidy
   prometheus python3 util-linux
   qemu-system-x86 busybox-static cpio
   mmdebstrap buildah python3-yaml libcap2-bin

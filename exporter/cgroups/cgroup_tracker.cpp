@@ -48,7 +48,7 @@ void CgroupTracker::run() {
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       log::error("Waiting for cgroup events failed; taking them at each read of the maps instead",
-                 {{"err", std::strerror(errno)}});
+                 {{"err", errno_text(errno)}});
       return;
     }
     if (fds[1].revents) return;

@@ -43,7 +43,8 @@ void walk_dir(const UniqueDir& dir, dev_t dev, const std::string& rel, const Fou
   found(static_cast<std::uint64_t>(st.st_ino), rel);
 
   const std::string prefix = rel == "/" ? rel : rel + "/";
-  while (const dirent* entry = ::readdir(dir.get())) {
+  // readdir is safe on a stream no other thread reads (glibc).
+  while (const dirent* entry = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     const std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
     // cgroupfs fills d_type, so a cgroup's files (cgroup.procs, ...) are never opened.

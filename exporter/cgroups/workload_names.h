@@ -36,6 +36,6 @@ std::optional<WorkloadNames> read_workload_names(std::span<const std::string> di
 
 // The names in an OCI config.json's annotations (containerd's or CRI-O's); nullopt when they name
 // no pod or the text is not such a file.
-std::optional<WorkloadNames> workload_names_from_config(std::string_view json);
+std::optional<WorkloadNames> workload_names_from_config(std::string_view text);
 
 }  // namespace sle

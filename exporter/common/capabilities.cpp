@@ -41,7 +41,7 @@ void drop_all(bool keep_bpf) {
   // has a bounding set of only what it was given anyway).
   for (cap_value_t cap = 0; cap <= CAP_LAST_CAP; ++cap) {
     if (CAP_IS_SUPPORTED(cap) && cap_drop_bound(cap) != 0 && errno != EINVAL) {
-      log::debug("Bounding set left as it is", {{"err", std::strerror(errno)}});
+      log::debug("Bounding set left as it is", {{"err", errno_text(errno)}});
       break;
     }
   }
@@ -66,7 +66,7 @@ void enable_bpf_for_this_thread() {
   const cap_value_t bpf[] = {bpf_capability()};
   cap_set_flag(caps.get(), CAP_EFFECTIVE, 1, bpf, CAP_SET);
   if (cap_set_proc(caps.get()) != 0)
-    log::warn("Raising CAP_BPF to read the maps failed", {{"err", std::strerror(errno)}});
+    log::warn("Raising CAP_BPF to read the maps failed", {{"err", errno_text(errno)}});
 }
 
 }  // namespace sle::capabilities

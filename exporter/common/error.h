@@ -24,11 +24,17 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+// The text of a positive errno, as strerror gives it, from any thread (strerror_r, GNU's).
+inline std::string errno_text(int err) {
+  char buffer[128];
+  return ::strerror_r(err, buffer, sizeof buffer);
+}
+
 class SystemError : public Error {
  public:
   explicit SystemError(const std::string& what) : Error(what) {}
   // err: a positive errno; the message ends in its strerror text.
-  SystemError(const std::string& what, int err) : Error(what + ": " + std::strerror(err)) {}
+  SystemError(const std::string& what, int err) : Error(what + ": " + errno_text(err)) {}
 };
 
 }  // namespace sle

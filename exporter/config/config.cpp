@@ -277,9 +277,10 @@ class Parser : private YamlFields {
     // A name or IPv4 address as it is, an IPv6 address in brackets: no colon and no bracket
     // anywhere else, so that a typo fails here rather than when the server starts, after the
     // programs are loaded.
-    const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']' &&
-                           host.substr(1, host.size() - 2).find_first_of("[]") == host.npos;
-    const bool plain = host.find_first_of("[]:") == host.npos;
+    const bool bracketed =
+        host.size() > 2 && host.front() == '[' && host.back() == ']' &&
+        host.substr(1, host.size() - 2).find_first_of("[]") == std::string_view::npos;
+    const bool plain = host.find_first_of("[]:") == std::string_view::npos;
     if (!port || *port > kMaxPort || !(bracketed || plain))
       fail(field, "invalid listen address " + quote(address) +
                       " (expected [host]:port, e.g. :10142 or 127.0.0.1:10142)");

@@ -163,7 +163,7 @@ class Parser : private YamlFields {
   std::string readable_pem(const Field& field, const std::string& path,
                            std::string_view kind) const {
     const std::filesystem::path p(path);
-    const std::string resolved = p.is_absolute() ? path : (*base_dir_ / p).string();
+    std::string resolved = p.is_absolute() ? path : (*base_dir_ / p).string();
     std::string text;
     try {
       text = read_file(resolved);

@@ -107,7 +107,7 @@ bool contains(std::span<const std::string_view> names, std::string_view name) {
 
 std::string read_file(const std::string& path) {
   const auto cannot = [&path] {
-    return ConfigError("cannot read " + path + ": " + std::strerror(errno));
+    return ConfigError("cannot read " + path + ": " + errno_text(errno));
   };
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                              &std::fclose);

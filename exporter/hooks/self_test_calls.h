@@ -24,7 +24,7 @@ inline UniqueFd udp_socket() { return UniqueFd(::socket(AF_INET, SOCK_DGRAM | SO
 
 inline void bind_to(const UniqueFd& fd, std::uint16_t port) {
   const sockaddr_in a = loopback(port);
-  ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a);
+  static_cast<void>(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a));
 }
 
 // A listening TCP socket on an ephemeral loopback port, non-blocking.
@@ -43,7 +43,7 @@ inline void bind_udp_any_port() { bind_to(udp_socket(), 0); }
 inline void connect_udp_discard() {
   const UniqueFd fd = udp_socket();
   const sockaddr_in a = loopback(9);
-  ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a);
+  static_cast<void>(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a));
 }
 
 inline void listen_tcp() { tcp_listener(); }

@@ -65,6 +65,7 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
       throw SystemError("setting the map capacity of " + what, -err);
   if (!settings.pin_dir.empty()) {
     std::vector<bpf_map*> maps;
+    maps.reserve(kCountsMaps.size() + 2);
     for (const char* counts : kCountsMaps) maps.push_back(find_map(obj, counts));
     maps.push_back(find_map(obj, kTotalsMap));
     maps.push_back(find_map(obj, kCacheMap));

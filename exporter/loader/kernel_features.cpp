@@ -92,11 +92,13 @@ std::uint32_t probed_kernel_features() {
 }
 
 void check_feature_mask() {
+  // Read at start, before any thread; nothing in the exporter sets the environment.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
   if (const char* mask = std::getenv("SLE_BPF_FEATURES")) parse_feature_names(mask);
 }
 
 std::uint32_t kernel_features() {
-  const char* mask = std::getenv("SLE_BPF_FEATURES");
+  const char* mask = std::getenv("SLE_BPF_FEATURES");  // NOLINT(concurrency-mt-unsafe): as above
   const std::uint32_t probed = probed_kernel_features();
   return mask ? probed & parse_feature_names(mask) : probed;
 }
@@ -118,8 +120,15 @@ std::uint32_t parse_feature_names(const std::string& list) {
       if (name == f.name) out |= f.bit, known = true;
     if (!known) {
       std::string valid;
-      for (const auto& f : kFeatures) valid += std::string(f.name) + ", ";
-      throw ConfigError("SLE_BPF_FEATURES: unknown feature " + name + " (" + valid + "none)");
+      for (const auto& f : kFeatures) {
+        valid += f.name;
+        valid += ", ";
+      }
+      throw ConfigError(std::string("SLE_BPF_FEATURES: unknown feature ")
+                            .append(name)
+                            .append(" (")
+                            .append(valid)
+                            .append("none)"));
     }
   }
   return out;

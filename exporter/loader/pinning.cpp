@@ -60,7 +60,7 @@ void require_bpf_filesystem(const std::string& path, const std::string& source) 
   struct statfs info {};
   while (::statfs(at.c_str(), &info) != 0) {
     if (errno != ENOENT || at == at.root_path())
-      throw ConfigError(source + ": cannot look at " + at.string() + ": " + std::strerror(errno));
+      throw ConfigError(source + ": cannot look at " + at.string() + ": " + errno_text(errno));
     at = at.parent_path();
   }
   if (info.f_type != kBpfFsMagic)

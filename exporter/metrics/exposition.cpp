@@ -77,7 +77,13 @@ void render_hook_families(std::string& out, std::span<const HookFamily> hooks) {
   for (const HookFamily& h : hooks) {
     const HookSpec& hs = spec(h.hook);
     const std::string name = "socket_lsm_" + std::string(hs.name) + "_total";
-    out += "# HELP " + name + " " + std::string(hs.help) + "\n# TYPE " + name + " counter\n";
+    out += "# HELP ";
+    out += name;
+    out += ' ';
+    out += hs.help;
+    out += "\n# TYPE ";
+    out += name;
+    out += " counter\n";
     h.series->append_exposition(out, name);
   }
 }

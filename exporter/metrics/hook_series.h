@@ -101,7 +101,7 @@ class HookSeries {
   std::uint32_t find_or_add(std::string_view labels);
   // A key's count in generation gen as just read: its series and the total move by the change.
   void set_count(KeyTable::State& state, std::uint32_t gen, std::uint64_t count);
-  void remove(std::uint32_t series);
+  void remove(std::uint32_t at);
   void compact();
   std::vector<SeriesState> series_;  // labels null: a free place
   std::vector<std::uint32_t> free_;

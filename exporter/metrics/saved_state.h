@@ -41,6 +41,6 @@ struct SavedState {
 
 std::string to_json(const SavedState& state);
 // Throws Error on anything that is not a state this exporter wrote.
-SavedState parse_saved_state(const std::string& json);
+SavedState parse_saved_state(const std::string& text);
 
 }  // namespace sle

@@ -232,7 +232,7 @@ void SnapshotReader::read_now() {
                     .calls = h.gens[0].calls + h.gens[1].calls,
                     .overflow = h.gens[0].overflow + h.gens[1].overflow,
                     .expired = h.series.expired()};
-    snap->hooks.push_back(std::move(hs));
+    snap->hooks.push_back(hs);
   }
   std::vector<HookFamily> families;
   for (const HookState& h : hooks_) families.push_back({h.object->hook(), &h.series});

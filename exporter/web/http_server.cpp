@@ -169,7 +169,8 @@ struct HttpServer::Impl {
         }
         return done == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(done);
       };
-      response = MHD_create_response_from_callback((*held)->size(), 64 * 1024, read, held, release);
+      response = MHD_create_response_from_callback((*held)->size(), std::size_t{64} * 1024, read,
+                                                   held, release);
     }
     if (!response) {
       release(held);

@@ -24,7 +24,7 @@ namespace sle {
 inline constexpr unsigned kMaxConnections = 1024;           // in all
 inline constexpr unsigned kMaxConnectionsPerAddress = 128;  // 64 concurrent scrapers fit easily
 inline constexpr unsigned kIdleTimeoutSeconds = 10;         // a connection idle this long closes
-inline constexpr std::size_t kMaxRequestBytes = 16 * 1024;  // request line and headers
+inline constexpr std::size_t kMaxRequestBytes = std::size_t{16} * 1024;  // request line and headers
 
 // Returns when TLS can be served here (the TlsSupport of load_web_config_file); else throws
 // SystemError saying why.
@@ -33,7 +33,7 @@ void require_tls_support();
 // A socket listening on the address, bound now: before the exporter drops its capabilities, so a
 // port below 1024 can be had too. Throws SystemError ("cannot listen on ...: Address already in
 // use").
-UniqueFd listen_on(const ListenAddress& address);
+UniqueFd listen_on(const ListenAddress& listen);
 
 class HttpServer {
  public:

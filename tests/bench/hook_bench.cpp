@@ -57,6 +57,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/error.h"
 #include "common/logging.h"
 #include "common/unique_fd.h"
 #include "config/config.h"
@@ -118,7 +119,7 @@ class Calls {
     if (!udp_ || !listener_ || ::bind(listener_.get(), sa(&any), sizeof any) != 0 ||
         ::listen(listener_.get(), SOMAXCONN) != 0 ||
         ::getsockname(listener_.get(), sa(&any), &len) != 0)
-      die(std::string("setting up the sockets: ") + std::strerror(errno));
+      die(std::string("setting up the sockets: ") + sle::errno_text(errno));
     listen_addr_ = any;
   }
 
@@ -290,7 +291,7 @@ class ObjectPrograms : public Variant {
   // optional: a program this kernel refuses leaves the variant out (error() says why) instead of
   // ending the bench.
   ObjectPrograms(std::string name, std::span<const std::byte> elf,
-                 std::function<bool(bpf_program*)> pick, std::uint32_t features = 0,
+                 const std::function<bool(bpf_program*)>& pick, std::uint32_t features = 0,
                  bool optional = false)
       : name_(std::move(name)) {
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "bench");
@@ -311,8 +312,8 @@ class ObjectPrograms : public Variant {
     }
     if (picked == 0) die("no program picked for " + name_);
     if (const int err = bpf_object__load(obj_)) {
-      if (!optional) die("loading " + name_ + ": " + std::strerror(-err));
-      error_ = std::strerror(-err);
+      if (!optional) die("loading " + name_ + ": " + sle::errno_text(-err));
+      error_ = sle::errno_text(-err);
     }
   }
   const std::string& error() const { return error_; }

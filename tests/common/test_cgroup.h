@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/error.h"
 #include "common/mounts.h"
 
 namespace sle::test {
@@ -29,7 +30,7 @@ class TestCgroup {
     path_ = "/sle-test-" + std::to_string(::getpid()) + (name.empty() ? "" : "-" + name);
     dir_ = *mount + path_;
     if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
-      throw std::runtime_error("mkdir " + dir_ + ": " + std::strerror(errno));
+      throw std::runtime_error("mkdir " + dir_ + ": " + sle::errno_text(errno));
   }
   ~TestCgroup() { ::rmdir(dir_.c_str()); }  // empty again once run()'s children have exited
   TestCgroup(const TestCgroup&) = delete;
@@ -42,7 +43,7 @@ class TestCgroup {
   std::uint64_t id() const {
     struct stat st {};
     if (::stat(dir_.c_str(), &st) != 0)
-      throw std::runtime_error("stat " + dir_ + ": " + std::strerror(errno));
+      throw std::runtime_error("stat " + dir_ + ": " + sle::errno_text(errno));
     return st.st_ino;
   }
 
@@ -51,7 +52,7 @@ class TestCgroup {
     // Opened before fork(): the child joins by writing "0" (the writing process itself) to it.
     const std::string procs_path = dir_ + "/cgroup.procs";
     const int procs = ::open(procs_path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (procs < 0) return "cannot open " + procs_path + ": " + std::strerror(errno);
+    if (procs < 0) return "cannot open " + procs_path + ": " + sle::errno_text(errno);
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) {
       ::close(procs);
@@ -62,7 +63,7 @@ class TestCgroup {
       ::close(pipefd[0]);
       std::string msg;
       if (::write(procs, "0", 1) != 1)
-        msg = "cannot join " + dir_ + ": " + std::strerror(errno);
+        msg = "cannot join " + dir_ + ": " + sle::errno_text(errno);
       else
         msg = fn();
       // A message that does not get through must not read as "ok": the parent sees the status.

@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/error.h"
 #include "common/mounts.h"
 #include "harness.h"
 #include "scrape.h"
@@ -79,7 +80,7 @@ std::string workload() {
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(kListenPort);
   if (::bind(tcp, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0)
-    return std::string("bind: ") + std::strerror(errno);
+    return std::string("bind: ") + sle::errno_text(errno);
   if (::listen(tcp, 1) != 0) return "listen failed";
   a.sin_port = htons(9);
   if (::connect(udp, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) return "connect";
@@ -90,7 +91,7 @@ std::string workload() {
 
 // The series one cgroup's workload adds, keyed as series_key() without cgroup labels.
 std::map<std::string, std::uint64_t> workload_series() {
-  const auto key = [](const std::string& hook, std::map<std::string, std::string> labels) {
+  const auto key = [](const std::string& hook, const std::map<std::string, std::string>& labels) {
     return series_key("socket_lsm_" + hook + "_total", labels);
   };
   const std::map<std::string, std::string> tcp = {
@@ -194,7 +195,7 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
     const Churned c = churned(i);
     const std::string pod = mount_ + c.pod_slice, scope = mount_ + c.path;
     if (::mkdir(pod.c_str(), 0755) != 0 || ::mkdir(scope.c_str(), 0755) != 0) {
-      failure = "mkdir " + scope + ": " + std::strerror(errno);
+      failure = "mkdir " + scope + ": " + sle::errno_text(errno);
       break;
     }
     const int procs = ::open((scope + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
@@ -209,7 +210,7 @@ TEST_F(ChurnTest, EveryCgroupIsNamedAtBirthAndExpiresExactly) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
       failure = "workload in " + c.path + " failed (status " + std::to_string(status) + ")";
     if (::rmdir(scope.c_str()) != 0 || ::rmdir(pod.c_str()) != 0)
-      failure = "rmdir " + scope + ": " + std::strerror(errno);
+      failure = "rmdir " + scope + ": " + sle::errno_text(errno);
   }
   const double churn_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

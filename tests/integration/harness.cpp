@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/error.h"
 #include "common/mounts.h"
 #include "scrape.h"
 #include "workload.h"
@@ -40,7 +41,7 @@ std::uint16_t free_listen_port() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+  static_cast<void>(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a));
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
@@ -50,7 +51,7 @@ std::uint16_t free_listen_port() {
 std::string write_temp_file(const std::string& text, const std::string& suffix) {
   std::string path = "/tmp/sle-test-XXXXXX" + suffix;
   const int fd = ::mkstemps(path.data(), static_cast<int>(suffix.size()));
-  if (fd < 0) throw std::runtime_error("mkstemps: " + std::string(std::strerror(errno)));
+  if (fd < 0) throw std::runtime_error("mkstemps: " + std::string(sle::errno_text(errno)));
   ::close(fd);
   std::ofstream(path) << text;
   return path;
@@ -85,7 +86,7 @@ ExporterProcess::ExporterProcess(std::uint16_t port, const std::vector<std::stri
   envp.push_back(nullptr);
   const char* const log_path = log_path_.c_str();
   pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+  if (pid_ < 0) throw std::runtime_error("fork: " + std::string(sle::errno_text(errno)));
   if (pid_ == 0) {
     const int log = ::open(log_path, O_WRONLY | O_TRUNC);
     ::dup2(log, STDERR_FILENO);

@@ -24,6 +24,7 @@ extern "C" {
 #include "socket_lsm.h"
 }
 
+#include "common/error.h"
 #include "harness.h"
 #include "loader/pinning.h"
 #include "metrics/saved_state.h"
@@ -53,7 +54,7 @@ class RestartTest : public ::testing::Test {
     char dir[] = "/tmp/sle-bpffs-XXXXXX";
     ASSERT_NE(::mkdtemp(dir), nullptr);
     bpffs_ = dir;
-    ASSERT_EQ(::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr), 0) << sle::errno_text(errno);
     pin_path_ = bpffs_ + "/sle";
   }
   void TearDown() override {

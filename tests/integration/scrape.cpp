@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/error.h"
 #include "workload.h"
 
 namespace sle::test {
@@ -184,13 +185,13 @@ static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_alw
 InvariantWatch::InvariantWatch(std::uint16_t port, std::chrono::milliseconds pause) {
   void* const mem =
       ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + std::strerror(errno));
+  if (mem == MAP_FAILED) throw std::runtime_error(std::string("mmap: ") + sle::errno_text(errno));
   shared_ = new (mem) Shared;
   pid_ = ::fork();
   if (pid_ < 0) {
     const int err = errno;
     ::munmap(mem, sizeof(Shared));
-    throw std::runtime_error(std::string("fork: ") + std::strerror(err));
+    throw std::runtime_error(std::string("fork: ") + sle::errno_text(err));
   }
   if (pid_ > 0) return;
   // The scraper: dies with the test, and leaves by _exit (no atexit handlers of the test's).

@@ -183,7 +183,7 @@ TEST_F(ServingTest, OversizedAndMalformedRequestsGetA4xxAndHarmNothing) {
       "GET /metrics\r\n\r\n",
       "GET /metrics HTTP/1.1\r\n\r\n",  // no Host
       "GET /metrics HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
-      std::string("GET /met\0rics HTTP/1.1\r\nHost: x\r\n\r\n", 36),
+      std::string("GET /met") + '\0' + "rics HTTP/1.1\r\nHost: x\r\n\r\n",
       "\r\n\r\n\r\n",
       std::string(1000, '\xff') + "\r\n\r\n",
   };

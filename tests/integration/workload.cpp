@@ -17,6 +17,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "common/error.h"
+
 namespace sle::test {
 namespace {
 
@@ -127,7 +129,7 @@ std::vector<Step> steps(const Ports& p) {
 
 // Runs a check; throws with the operation's name and errno when it fails.
 void must(bool ok, const std::string& what) {
-  if (!ok) throw std::runtime_error(what + ": " + std::strerror(errno));
+  if (!ok) throw std::runtime_error(what + ": " + sle::errno_text(errno));
 }
 
 class Fd {
@@ -180,7 +182,7 @@ int unprivileged_port_start() {
 void must_fail_with(int rc, int err, int expected, const std::string& what) {
   if (rc == -1 && err == expected) return;
   throw std::runtime_error(what + ": got " +
-                           (rc == -1 ? std::string(std::strerror(err)) : "success"));
+                           (rc == -1 ? std::string(sle::errno_text(err)) : "success"));
 }
 
 bool port_free(int family, int type, std::uint16_t port) {

@@ -73,7 +73,7 @@ class CgroupTrackerTest : public ::testing::Test {
     EXPECT_EQ(::stat((root_ / rel.substr(1)).c_str(), &st), 0);
     return st.st_ino;
   }
-  std::unique_ptr<CgroupTracker> tracker_with_queue(std::string hierarchy_root = "/") {
+  std::unique_ptr<CgroupTracker> tracker_with_queue(const std::string& hierarchy_root = "/") {
     auto queue = std::make_unique<QueuedEvents>();
     queue_ = queue.get();
     return std::make_unique<CgroupTracker>(root_.string(), hierarchy_root, std::move(queue));

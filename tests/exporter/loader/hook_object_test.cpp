@@ -96,7 +96,7 @@ template <typename Address>
 void bind_once(int family, const Address& address) {
   const UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   // The hook runs before the kernel decides: a port in use still counts.
-  ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  static_cast<void>(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address));
 }
 
 void bind_ipv4(std::uint16_t port) {

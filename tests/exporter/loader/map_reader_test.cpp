@@ -67,8 +67,8 @@ class MapReaderTest : public ::testing::Test {
 TEST_F(MapReaderTest, BatchAndIterationAgree) {
   std::map<std::uint16_t, std::uint64_t> expected;
   for (std::uint16_t p = 1; p <= 300; ++p) {
-    put(p, p * 10u);
-    expected[p] = p * 10u;
+    put(p, std::uint64_t{p} * 10);
+    expected[p] = std::uint64_t{p} * 10;
   }
   // A capacity below the entry count forces several batches.
   const auto batched = read_counts_batched(map_.get(), 16);

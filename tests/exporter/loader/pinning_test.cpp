@@ -30,7 +30,7 @@ class PinningTest : public ::testing::Test {
     char dir[] = "/tmp/sle-pinning-XXXXXX";
     ASSERT_NE(::mkdtemp(dir), nullptr);
     bpffs_ = dir;
-    ASSERT_EQ(::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr), 0) << std::strerror(errno);
+    ASSERT_EQ(::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr), 0) << sle::errno_text(errno);
   }
   void TearDown() override {
     if (bpffs_.empty()) return;

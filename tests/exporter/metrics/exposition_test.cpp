@@ -51,8 +51,8 @@ std::map<std::string, double> series(const std::string& text, const std::string&
     std::string labels;
     if (brace != std::string::npos) {
       const std::string inner = line.substr(brace + 1, line.rfind('}') - brace - 1);
-      for (std::size_t i = 0; i < inner.size(); ++i)
-        if (inner[i] != '"') labels += inner[i];
+      for (const char c : inner)
+        if (c != '"') labels += c;
     }
     EXPECT_TRUE(out.emplace(labels, std::stod(line.substr(space + 1))).second) << "twice: " << line;
   }

@@ -36,7 +36,7 @@ std::uint16_t free_port() {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a);
+  static_cast<void>(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a));
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
