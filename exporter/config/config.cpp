@@ -284,7 +284,8 @@ class Parser : private YamlFields {
     if (!port || *port > kMaxPort || !(bracketed || plain))
       fail(field, "invalid listen address " + quote(address) +
                       " (expected [host]:port, e.g. :10142 or 127.0.0.1:10142)");
-    return ListenAddress{std::string(host), static_cast<std::uint16_t>(*port)};
+    return ListenAddress{std::string(bracketed ? host.substr(1, host.size() - 2) : host),
+                         static_cast<std::uint16_t>(*port)};
   }
 
   std::vector<PortRange> port_ranges(const Field& list) const {

@@ -38,12 +38,17 @@ struct PortRange {
   friend bool operator==(const PortRange&, const PortRange&) = default;
 };
 
-// Where to serve: host (empty: every address; IPv6 in brackets, "[::1]") and port.
+// Where to serve: host (empty: every address; a name, an IPv4 or an IPv6 address, the latter
+// without the brackets it is written in) and port. Parsed once, with the config.
 struct ListenAddress {
   std::string host;
   std::uint16_t port = 10142;
 
-  std::string str() const { return host + ":" + std::to_string(port); }  // ":10142"
+  // As written: ":10142", "127.0.0.1:10142", "[::1]:10142".
+  std::string str() const {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
   friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
 };
 

@@ -7,7 +7,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -31,17 +30,6 @@ std::string hook_list() {
   std::string out;
   for (const Hook hook : all_hooks()) out += std::string(out.empty() ? "" : ", ") += hook.name();
   return out;
-}
-
-// libmicrohttpd's certificate callback has no user pointer: the one server with TLS in this
-// process is found here.
-std::atomic<TlsCredentials*> g_tls{nullptr};
-
-int select_certificate(gnutls_session_t session, const gnutls_datum_t*, int,
-                       const gnutls_pk_algorithm_t*, int, gnutls_pcert_st** pcert,
-                       unsigned int* pcert_length, gnutls_privkey_t* privkey) {
-  TlsCredentials* tls = g_tls.load();
-  return tls ? tls->select(session, pcert, pcert_length, privkey) : -1;
 }
 
 // Whether an Accept-Encoding value takes gzip: the token, without q=0.
@@ -69,9 +57,7 @@ bool accepts_gzip(const char* value) {
 
 UniqueFd listen_on(const ListenAddress& listen) {
   const std::string what = "cannot listen on " + listen.str();
-  std::string host = listen.host;
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  const std::string& host = listen.host;
   sockaddr_storage address{};
   socklen_t length = 0;
   if (host.empty()) {
@@ -142,18 +128,20 @@ struct HttpServer::Impl {
     if (!exposition) return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no read yet\n");
     const bool gzip =
         accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"));
-    // The response reads from the body, which lives until the response is done with it.
-    auto* held = new std::shared_ptr<const Exposition>(std::move(exposition));
-    const auto release = [](void* h) { delete static_cast<std::shared_ptr<const Exposition>*>(h); };
+    // The response reads from the body, which lives until the response is done with it: the
+    // response owns `held` once made, and frees it through `release`.
+    using Held = std::shared_ptr<const Exposition>;
+    auto held = std::make_unique<Held>(std::move(exposition));
+    const auto release = [](void* h) { const std::unique_ptr<Held> owned(static_cast<Held*>(h)); };
     MHD_Response* response = nullptr;
     if (gzip) {
       const std::string& bytes = (*held)->gzip();
       response = MHD_create_response_from_buffer_with_free_callback_cls(
-          bytes.size(), const_cast<char*>(bytes.data()), release, held);
+          bytes.size(), const_cast<char*>(bytes.data()), release, held.get());
     } else {
       // Plain: the body's parts one after the other, without a copy of either.
       const auto read = [](void* h, std::uint64_t pos, char* buf, std::size_t max) -> ssize_t {
-        const auto& page = **static_cast<std::shared_ptr<const Exposition>*>(h);
+        const auto& page = **static_cast<Held*>(h);
         std::size_t done = 0;
         std::uint64_t at = pos;
         for (const std::string_view part : page.parts()) {
@@ -170,12 +158,10 @@ struct HttpServer::Impl {
         return done == 0 ? MHD_CONTENT_READER_END_OF_STREAM : static_cast<ssize_t>(done);
       };
       response = MHD_create_response_from_callback((*held)->size(), std::size_t{64} * 1024, read,
-                                                   held, release);
+                                                   held.get(), release);
     }
-    if (!response) {
-      release(held);
-      return MHD_NO;
-    }
+    if (!response) return MHD_NO;
+    static_cast<void>(held.release());
     if (gzip) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     return send(conn, MHD_HTTP_OK, response, "text/plain; version=0.0.4; charset=utf-8");
@@ -216,6 +202,63 @@ struct HttpServer::Impl {
     return send_text(conn, MHD_HTTP_NOT_FOUND, "404 page not found\n");
   }
 
+  // libmicrohttpd's callbacks; `cls` is this Impl.
+
+  static MHD_Result on_request(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                               const char*, const char*, std::size_t* upload_data_size,
+                               void** request) {
+    // First call: the headers are in. Answering only once the request has been read through
+    // (whatever body comes is dropped) lets the connection be kept alive for the next one.
+    static char seen;
+    if (!*request) {
+      *request = &seen;
+      return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    return static_cast<Impl*>(cls)->handle(conn, url ? url : "", method ? method : "");
+  }
+
+  static void on_log(void* cls, const char* format, va_list args) {
+    auto* impl = static_cast<Impl*>(cls);
+    char buf[512];
+    std::vsnprintf(buf, sizeof buf, format, args);
+    std::string text = buf;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    {
+      const std::lock_guard lock(impl->log_mutex);
+      if (impl->starting) impl->startup_errors += (impl->startup_errors.empty() ? "" : "; ") + text;
+    }
+    // Once serving, these are per-connection troubles (a plain request on the TLS port, a client
+    // certificate that does not verify, a client over its limits): for debugging only.
+    log::debug("libmicrohttpd", {{"msg", text}});
+  }
+
+  // The certificate callback has no user pointer of its own, so each TLS connection carries its
+  // server: the connection's socket context is this Impl, and the TLS session points at the
+  // connection (libmicrohttpd does that too; it is set here so as not to depend on it).
+  static void on_connection(void* cls, MHD_Connection* conn, void** socket_context,
+                            MHD_ConnectionNotificationCode code) {
+    if (code != MHD_CONNECTION_NOTIFY_STARTED) return;
+    *socket_context = cls;
+    if (const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        info && info->tls_session)
+      gnutls_session_set_ptr(static_cast<gnutls_session_t>(info->tls_session), conn);
+  }
+
+  static int select_certificate(gnutls_session_t session, const gnutls_datum_t*, int,
+                                const gnutls_pk_algorithm_t*, int, gnutls_pcert_st** pcert,
+                                unsigned int* pcert_length, gnutls_privkey_t* privkey) {
+    auto* conn = static_cast<MHD_Connection*>(gnutls_session_get_ptr(session));
+    const MHD_ConnectionInfo* info =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : nullptr;
+    const auto* impl = info ? static_cast<const Impl*>(info->socket_context) : nullptr;
+    return impl && impl->tls ? impl->tls->select(session, pcert, pcert_length, privkey) : -1;
+  }
+
   const std::string telemetry_path;
   const Body body;
   const std::function<bool()> ready;
@@ -231,48 +274,14 @@ struct HttpServer::Impl {
   bool starting = true;
 };
 
-namespace {
-
-MHD_Result on_request(void* cls, MHD_Connection* conn, const char* url, const char* method,
-                      const char*, const char*, std::size_t* upload_data_size, void** request) {
-  // First call: the headers are in. Answering only once the request has been read through
-  // (whatever body comes is dropped) lets the connection be kept alive for the next one.
-  static char seen;
-  if (!*request) {
-    *request = &seen;
-    return MHD_YES;
-  }
-  if (*upload_data_size != 0) {
-    *upload_data_size = 0;
-    return MHD_YES;
-  }
-  return static_cast<HttpServer::Impl*>(cls)->handle(conn, url ? url : "", method ? method : "");
-}
-
-void on_log(void* cls, const char* format, va_list args) {
-  auto* impl = static_cast<HttpServer::Impl*>(cls);
-  char buf[512];
-  std::vsnprintf(buf, sizeof buf, format, args);
-  std::string text = buf;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  {
-    const std::lock_guard lock(impl->log_mutex);
-    if (impl->starting) impl->startup_errors += (impl->startup_errors.empty() ? "" : "; ") + text;
-  }
-  // Once serving, these are per-connection troubles (a plain request on the TLS port, a client
-  // certificate that does not verify, a client over its limits): for debugging only.
-  log::debug("libmicrohttpd", {{"msg", text}});
-}
-
-}  // namespace
-
 HttpServer::HttpServer(UniqueFd listener, const std::string& telemetry_path, Body body,
                        const WebConfig& web, std::function<bool()> ready)
     : impl_(std::make_unique<Impl>(telemetry_path, std::move(body), web, std::move(ready))) {
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
   std::vector<MHD_OptionItem> options = {
       {MHD_OPTION_LISTEN_SOCKET, listener.get(), nullptr},
-      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&on_log), impl_.get()},
+      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Impl::on_log), impl_.get()},
+      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::on_connection), impl_.get()},
       {MHD_OPTION_THREAD_POOL_SIZE, kThreads, nullptr},
       {MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, nullptr},
       {MHD_OPTION_PER_IP_CONNECTION_LIMIT, kMaxConnectionsPerAddress, nullptr},
@@ -282,28 +291,25 @@ HttpServer::HttpServer(UniqueFd listener, const std::string& telemetry_path, Bod
       {MHD_OPTION_STRICT_FOR_CLIENT, 1, nullptr},
   };
   if (web.tls) {
-    if (g_tls.load()) throw SystemError("this process serves TLS on another socket already");
     impl_->tls = std::make_unique<TlsCredentials>(*web.tls);
     impl_->priorities = impl_->tls->priorities();
     flags |= MHD_USE_TLS;
     options.push_back(
-        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, reinterpret_cast<void*>(&select_certificate)});
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, reinterpret_cast<void*>(&Impl::select_certificate)});
     options.push_back(
         {MHD_OPTION_HTTPS_PRIORITIES, 0, const_cast<char*>(impl_->priorities.c_str())});
     if (!impl_->tls->client_ca_pem().empty())
       options.push_back(
           {MHD_OPTION_HTTPS_MEM_TRUST, 0, const_cast<char*>(impl_->tls->client_ca_pem().c_str())});
-    g_tls = impl_->tls.get();
   }
   options.push_back({MHD_OPTION_END, 0, nullptr});
-  impl_->daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, impl_.get(),
+  impl_->daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, impl_.get(),
                                    MHD_OPTION_ARRAY, options.data(), MHD_OPTION_END);
   {
     const std::lock_guard lock(impl_->log_mutex);
     impl_->starting = false;
   }
   if (!impl_->daemon) {
-    if (web.tls) g_tls = nullptr;
     (void)listener.release();  // whether libmicrohttpd closed it is not said: never twice
     const std::lock_guard lock(impl_->log_mutex);
     throw SystemError("cannot serve HTTP: " + (impl_->startup_errors.empty()
@@ -320,7 +326,6 @@ HttpServer::~HttpServer() {
   if (impl_ && impl_->daemon) MHD_stop_daemon(impl_->daemon);
   // libmicrohttpd closed the listening socket when it stopped: do not close it a second time.
   if (impl_) (void)impl_->listener.release();
-  if (impl_ && impl_->tls) g_tls = nullptr;
 }
 
 }  // namespace sle

@@ -123,8 +123,8 @@ TEST(ConfigValues, ListenAddressForms) {
   const std::vector<std::pair<std::string, ListenAddress>> forms = {
       {":10142", {"", 10142}},
       {"0.0.0.0:80", {"0.0.0.0", 80}},
-      {"[::]:10142", {"[::]", 10142}},
-      {"[::1]:1", {"[::1]", 1}},
+      {"[::]:10142", {"::", 10142}},
+      {"[::1]:1", {"::1", 1}},
       {"localhost:65535", {"localhost", 65535}}};
   for (const auto& [address, parsed] : forms) {
     SCOPED_TRACE(address);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "credentials.h"
+#include "temp_dir.h"
 
 namespace sle {
 namespace {
@@ -165,6 +167,63 @@ TEST(HttpServerWebConfig, PortInUseIsNamed) {
 }
 
 TEST(HttpServerTls, DebiansLibmicrohttpdServesTls) { EXPECT_NO_THROW(require_tls_support()); }
+
+// The subject of the certificate a TLS server on loopback presents ("subject=CN = a"), as
+// openssl's client sees it; empty when the handshake fails.
+std::string presented_subject(std::uint16_t port) {
+  const std::string command = "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                              " </dev/null 2>/dev/null | openssl x509 -noout -subject 2>&1";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+    ::pclose(pipe);
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// Each TLS connection finds its own server's certificate (the callback has no global to look
+// in), so two servers in one process present their own.
+TEST(HttpServerTls, TwoServersInOneProcessEachPresentTheirOwnCertificate) {
+  const test::TempDir dir;
+  WebConfig web_a, web_b;
+  for (const auto& [name, web] : {std::pair{"a", &web_a}, std::pair{"b", &web_b}}) {
+    const std::string cert = dir.file(std::string(name) + ".crt");
+    const std::string key = dir.file(std::string(name) + ".key");
+    ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+                           "-nodes -days 1 -keyout " +
+                           key + " -out " + cert + " -subj /CN=" + name + " >/dev/null 2>&1")
+                              .c_str()),
+              0);
+    web->tls.emplace();
+    web->tls->cert_file = cert;
+    web->tls->key_file = key;
+  }
+  const std::uint16_t port_a = free_port();
+  const HttpServer a(loopback(port_a), "/metrics", one_gauge(), web_a, always_ready);
+  const std::uint16_t port_b = free_port();
+  const HttpServer b(loopback(port_b), "/metrics", one_gauge(), web_b, always_ready);
+  EXPECT_EQ(presented_subject(port_a), "subject=CN = a");
+  EXPECT_EQ(presented_subject(port_b), "subject=CN = b");
+  EXPECT_EQ(presented_subject(port_a), "subject=CN = a");
+}
+
+// The host of a listen address is bare: an IPv6 one comes without the brackets it is written in.
+TEST(ListenOn, AnIpv6AddressListensOnIpv6) {
+  const UniqueFd probe(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in6 any{};
+  any.sin6_family = AF_INET6;
+  any.sin6_addr = in6addr_loopback;
+  if (::bind(probe.get(), reinterpret_cast<const sockaddr*>(&any), sizeof any) != 0)
+    GTEST_SKIP() << "SKIPPED: no IPv6 loopback here (::1 cannot be bound)";
+  const UniqueFd fd = listen_on(ListenAddress{"::1", 0});
+  sockaddr_in6 bound{};
+  socklen_t length = sizeof bound;
+  ASSERT_EQ(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &length), 0);
+  EXPECT_EQ(bound.sin6_family, AF_INET6);
+  EXPECT_TRUE(IN6_IS_ADDR_LOOPBACK(&bound.sin6_addr));
+}
 
 TEST(HttpServer, GzipWhenAskedTheSameBytesOtherwise) {
   const std::uint16_t port = free_port();
