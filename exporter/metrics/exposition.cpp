@@ -67,12 +67,6 @@ const std::string& Exposition::gzip() const {
   return gzip_;
 }
 
-std::string render_hook_families(std::span<const HookFamily> hooks) {
-  std::string out;
-  render_hook_families(out, hooks);
-  return out;
-}
-
 void render_hook_families(std::string& out, std::span<const HookFamily> hooks) {
   for (const HookFamily& h : hooks) {
     const HookSpec& hs = spec(h.hook);

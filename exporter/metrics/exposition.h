@@ -34,7 +34,6 @@ class Exposition {
   // The body's two parts, in order.
   std::array<std::string_view, 2> parts() const { return {*hook_families_, own_}; }
   std::size_t size() const { return hook_families_->size() + own_.size(); }
-  std::string text() const { return *hook_families_ + own_; }  // a copy
   // The body, gzip-compressed (RFC 1952); made on first use, once, whichever thread asks.
   const std::string& gzip() const;
 
@@ -57,7 +56,6 @@ struct HookFamily {
 };
 // The hook counter families, as exposition text, appended to out.
 void render_hook_families(std::string& out, std::span<const HookFamily> hooks);
-std::string render_hook_families(std::span<const HookFamily> hooks);
 // The own families, as exposition text.
 std::string render_own_families(const std::vector<prometheus::MetricFamily>& own);
 

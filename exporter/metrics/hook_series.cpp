@@ -145,14 +145,6 @@ HookSeries::Expired HookSeries::expire(const std::unordered_set<std::uint64_t>& 
   return gone;
 }
 
-std::vector<HookSeries::Series> HookSeries::series() const {
-  std::vector<Series> out;
-  out.reserve(index_.size());
-  for (const SeriesState& state : series_)
-    if (state.text) out.push_back({std::string(state.labels()), state.current + state.retained});
-  return out;
-}
-
 void HookSeries::append_exposition(std::string& out, std::string_view metric) const {
   char number[24];
   for (const SeriesState& state : series_) {

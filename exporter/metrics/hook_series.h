@@ -22,14 +22,12 @@
 
 namespace sle {
 
+namespace test {
+struct HookSeriesPeer;  // tests/exporter/metrics/peers.h
+}
+
 class HookSeries {
  public:
-  struct Series {
-    // Its labels as the exposition writes them: {family="inet",type="stream"} ("" for none).
-    std::string labels;
-    std::uint64_t value = 0;  // its keys' counts as last read, plus what expired keys left
-  };
-
   // Starts a read of generation gen's map: update() then gets its entries in the map's order.
   void start_read(std::uint32_t gen) { keys_.start_read(gen); }
   // Applies (part of) a read of generation gen's map (bpf/counting.bpf.h): every key with its
@@ -63,14 +61,11 @@ class HookSeries {
   };
   Expired expire(const std::unordered_set<std::uint64_t>& cgroup_ids);
 
-  // Every series, in the order they came.
-  std::vector<Series> series() const;
   // Appends each series as the text exposition writes it: `metric{labels} value` lines.
   void append_exposition(std::string& out, std::string_view metric) const;
   // The sum of every series.
   std::uint64_t total() const { return total_; }
   std::uint64_t expired() const { return expired_; }
-  std::size_t key_count() const { return keys_.size(); }
 
   // What a restart keeps (docs/lifecycle.md): the counts of keys that left the map, per series,
   // and the expired total. restore() puts them back before the first update(); once both
@@ -85,6 +80,8 @@ class HookSeries {
   void drop_orphans();
 
  private:
+  friend struct test::HookSeriesPeer;
+
   struct SeriesState {
     // The label text in one allocation of its own (index_'s key views into it); null: a free
     // place. A series costs its text and some 80 bytes, which with a key's 80 is what 100,000

@@ -60,6 +60,10 @@ class GracePeriod {
   std::thread thread_;
 };
 
+namespace test {
+struct SnapshotReaderPeer;  // tests/exporter/metrics/peers.h
+}
+
 class SnapshotReader {
  public:
   // tracker may be null (no cgroup2 mount): every cgroup label reads "unknown". state, when
@@ -76,11 +80,10 @@ class SnapshotReader {
   // The latest read; with read_interval 0 a fresh one, which scrapes arriving meanwhile share.
   std::shared_ptr<const Snapshot> latest();
   std::uint64_t read_errors() const { return errors_; }
-  // Reads whose first read of a hash, made while the grace period ran, lacked a count that a
-  // program still counting into the generation then added: the hash was read again.
-  std::uint64_t settle_waits() const { return settle_waits_; }
 
  private:
+  friend struct test::SnapshotReaderPeer;
+
   // What is known of one generation of one hook, from its last read.
   struct Generation {
     std::size_t entries = 0;
@@ -138,6 +141,9 @@ class SnapshotReader {
   bool reading_ = false;
   std::condition_variable read_done_;
   std::atomic<std::uint64_t> errors_{0};
+  // Reads whose first read of a hash, made while the grace period ran, lacked a count that a
+  // program still counting into the generation then added: the hash was read again (tests read
+  // it through test::SnapshotReaderPeer).
   std::atomic<std::uint64_t> settle_waits_{0};
   std::condition_variable stop_cv_;
   bool stopping_ = false;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "web/basic_auth_header.h"
+
 namespace sle {
 namespace {
 

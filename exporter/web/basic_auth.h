@@ -14,10 +14,9 @@ struct crypt_data;  // <crypt.h>
 
 namespace sle {
 
-// The user and password of an "Authorization: Basic base64(user:password)" header value; nullopt
-// when it is not one (another scheme, bad base64, no ':').
-std::optional<std::pair<std::string, std::string>> parse_basic_authorization(
-    std::string_view header_value);
+namespace test {
+struct BasicAuthPeer;  // tests/exporter/web/basic_auth_test.cpp
+}
 
 // Checks basic-auth credentials against the configured bcrypt hashes with crypt(3) (libxcrypt:
 // $2a$, $2b$, $2y$). Thread-safe. bcrypt is slow on purpose (tens of ms at cost 10), so, like
@@ -35,13 +34,15 @@ class BasicAuth {
   bool enabled() const { return !users_.empty(); }
   // Whether a request with this Authorization header value (nullptr: none) may pass.
   bool allows(const char* authorization);
-  bool check(const std::string& user, const std::string& password);
 
  protected:
   // Runs crypt(3); virtual so that tests can count how often the cache missed.
   virtual bool bcrypt_matches(const std::string& password, const std::string& hash);
 
  private:
+  friend struct test::BasicAuthPeer;
+  bool check(const std::string& user, const std::string& password);
+
   const std::map<std::string, std::string> users_;
   std::mutex cache_mutex_;
   std::map<std::string, std::string> verified_;  // user -> password that last verified

@@ -15,6 +15,7 @@
 #include "metrics/hook_series.h"
 #include "metrics/series_labels.h"
 #include "metrics/snapshot.h"
+#include "peers.h"
 
 namespace sle {
 namespace {
@@ -99,7 +100,9 @@ struct TestSnapshot {
       });
       families.push_back({h.hook, &series[i]});
     }
-    return render_hook_families(families);
+    std::string out;
+    render_hook_families(out, families);
+    return out;
   }
 };
 
@@ -137,7 +140,9 @@ TEST(HookFamilies, OneCounterFamilyPerHookInSnapshotOrder) {
             "level and option name.\n# TYPE socket_lsm_setsockopt_total counter\n"
             "# HELP socket_lsm_create_total Calls of the security_socket_create hook (socket "
             "creation).\n# TYPE socket_lsm_create_total counter\n");
-  EXPECT_EQ(render_hook_families({}), "");
+  std::string none;
+  render_hook_families(none, {});
+  EXPECT_EQ(none, "");
 }
 
 TEST(HookFamilies, EveryHookNamesItsFamilyAfterItself) {
@@ -361,7 +366,7 @@ TEST(Exposition, TheBodyIsTheHookFamiliesThenTheOwnOnesAndItsGzipInflatesBackToI
       {"sle_test_gauge", "A test gauge.", MetricType::Gauge, {m}}};
   const Exposition exposition(std::make_shared<const std::string>(test.text()),
                               render_own_families(own));
-  EXPECT_EQ(exposition.text(),
+  EXPECT_EQ(test::text_of(exposition),
             "# HELP socket_lsm_bind_total Calls of the security_socket_bind hook, by local port.\n"
             "# TYPE socket_lsm_bind_total counter\n"
             "socket_lsm_bind_total{port=\"22\"} 3\n"
@@ -371,7 +376,7 @@ TEST(Exposition, TheBodyIsTheHookFamiliesThenTheOwnOnesAndItsGzipInflatesBackToI
   ASSERT_GE(gz.size(), 18u);
   EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);  // the gzip magic
   EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
-  std::string inflated(exposition.text().size() * 2, '\0');
+  std::string inflated(test::text_of(exposition).size() * 2, '\0');
   z_stream z{};
   ASSERT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
@@ -381,7 +386,7 @@ TEST(Exposition, TheBodyIsTheHookFamiliesThenTheOwnOnesAndItsGzipInflatesBackToI
   EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
   inflated.resize(z.total_out);
   inflateEnd(&z);
-  EXPECT_EQ(inflated, exposition.text());
+  EXPECT_EQ(inflated, test::text_of(exposition));
 }
 
 TEST(Exposition, LabelValuesAreEscaped) {

@@ -19,6 +19,7 @@
 #include "common/mounts.h"
 #include "kernel_calls.h"
 #include "loader/cgroup_tracepoint.h"
+#include "peers.h"
 #include "test_cgroup.h"
 
 namespace sle {
@@ -37,7 +38,7 @@ constexpr int kSolSocket = 1;
 std::map<std::string, std::uint64_t> with_optname(const Snapshot& snap, int optname) {
   std::map<std::string, std::uint64_t> out;
   const std::string mine = "optname=\"" + std::to_string(optname) + "\"";
-  std::istringstream lines(snap.exposition->text());
+  std::istringstream lines(test::text_of(*snap.exposition));
   for (std::string line; std::getline(lines, line);) {
     if (!line.starts_with("socket_lsm_setsockopt_total{") || line.find(mine) == std::string::npos)
       continue;
@@ -330,8 +331,8 @@ TEST_F(SnapshotTest, ACountWithoutItsCallFailsTheReadAfterAGracePeriod) {
   setsockopt_calls(kSolSocket, optname, 1);  // so that the generation is walked
   const auto kept = reader.latest();
   EXPECT_EQ(reader.read_errors(), 1u);
-  EXPECT_EQ(reader.settle_waits(), 1u);
-  EXPECT_EQ(kept->exposition->text().find(std::to_string(fake.optname)), std::string::npos);
+  EXPECT_EQ(test::SnapshotReaderPeer::settle_waits(reader), 1u);
+  EXPECT_EQ(test::text_of(*kept->exposition).find(std::to_string(fake.optname)), std::string::npos);
   EXPECT_EQ(with_optname(*kept, optname), with_optname(*good, optname));
   // Without it the reads are exact again.
   ASSERT_EQ(bpf_map_delete_elem(object.counts_fd(next), &fake), 0);
