@@ -86,8 +86,9 @@ struct sle_key {
 #define SLE_CACHE_SLOTS (SLE_CACHE_WAYS * SLE_CACHE_SETS)
 
 struct sle_totals {
-	__u64 calls;	/* calls that passed the filters */
-	__u64 overflow; /* of those, calls not in a series because the hash was full */
+	__u64 calls; /* calls that passed the filters */
+	/* Of those, calls not in a series: the hash was full or, rarely, would not take the key. */
+	__u64 overflow;
 };
 
 struct sle_slot {

@@ -95,10 +95,12 @@ std::vector<MetricFamily> own_families(const Snapshot& snap_ref, const HookSet& 
                            "Hook calls that passed the configured filters, counted exactly.",
                            MetricType::Counter, *snap,
                            [](const HookSnapshot& h) { return static_cast<double>(h.calls); }));
-    out.push_back(per_hook("socket_lsm_exporter_map_overflow_total",
-                           "Hook calls not counted in a labelled series because the map was full.",
-                           MetricType::Counter, *snap,
-                           [](const HookSnapshot& h) { return static_cast<double>(h.overflow); }));
+    out.push_back(per_hook(
+        "socket_lsm_exporter_map_overflow_total",
+        "Hook calls not counted in a labelled series because the map was full (or, rarely, "
+        "the kernel would not take a new key at that moment).",
+        MetricType::Counter, *snap,
+        [](const HookSnapshot& h) { return static_cast<double>(h.overflow); }));
     out.push_back(
         per_hook("socket_lsm_exporter_expired_total",
                  "Hook calls of series removed because their cgroups were gone for longer than "

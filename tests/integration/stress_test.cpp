@@ -112,7 +112,11 @@ TEST_F(StressTest, EveryCpuHammersOneKeyAndManyKeysWhileScraped) {
   const std::vector<int> cpus = online_cpus();
   ASSERT_FALSE(cpus.empty());
   const long n = calls_per_thread();
-  const double misses_before = recursion_misses(scrape(port_));
+  const Samples before = scrape(port_);
+  const double misses_before = recursion_misses(before);
+  const auto hook_total = [](const Samples& samples, const std::string& name) {
+    return value(samples, name, {{"hook", "setsockopt"}});
+  };
 
   InvariantWatch watch(port_, std::chrono::milliseconds(0));
   const std::string failed = cgroup.run([&] {
@@ -141,11 +145,24 @@ TEST_F(StressTest, EveryCpuHammersOneKeyAndManyKeysWhileScraped) {
   // CPU: a trampoline program preempted midway, on kernels that count them) are in no count;
   // other processes' calls may be among them (the exporter sets options on its connections).
   const double missed = recursion_misses(end) - misses_before;
+  // Calls whose key the kernel would not take into the hash at that moment are in the overflow
+  // total (the invariant, checked at every scrape, holds with them). Under preempt=full the
+  // 6.1 guest has refused 1 and 20 of 80,000 inserts into a hash far from full (kprobe and
+  // tracepoint, 2026-12-06); which error it gives is not known yet. Other processes' overflow
+  // may be among them.
+  const double overflow = hook_total(end, "socket_lsm_exporter_map_overflow_total") -
+                          hook_total(before, "socket_lsm_exporter_map_overflow_total");
+  // What the hook saw meanwhile, whoever made the calls: for the message.
+  const double calls = hook_total(end, "socket_lsm_hook_calls_total") -
+                       hook_total(before, "socket_lsm_hook_calls_total");
   EXPECT_LE(counted, 2 * hot_calls);
-  EXPECT_GE(counted + missed, 2 * hot_calls) << "missed " << missed;
+  EXPECT_LT(overflow, 0.01 * 2 * hot_calls);  // rare refusals, not a full map
+  EXPECT_GE(counted + missed + overflow, 2 * hot_calls)
+      << "missed " << missed << ", counted " << counted << ", hook calls " << calls << ", overflow "
+      << overflow;
   EXPECT_EQ(series.size(), static_cast<std::size_t>(1 + kManyKeys));
   EXPECT_LE(series.count(kHotOptname) ? series.at(kHotOptname) : 0, hot_calls);
-  if (missed == 0) {
+  if (missed == 0 && overflow == 0) {
     EXPECT_EQ(series.at(kHotOptname), hot_calls);
     for (int k = 0; k < kManyKeys; ++k)
       EXPECT_EQ(series.count(kManyOptnames + k) ? series.at(kManyOptnames + k) : 0, per_key)
@@ -155,7 +172,8 @@ TEST_F(StressTest, EveryCpuHammersOneKeyAndManyKeysWhileScraped) {
   EXPECT_EQ(invariant_broken(end), "");
   EXPECT_EQ(value(end, "socket_lsm_exporter_read_errors_total", {}), 0) << exporter.log();
   std::cout << "stress: " << cpus.size() << " CPUs x 2 threads x " << n << " calls, "
-            << watch.scrapes() << " scrapes, " << missed << " recursion misses\n";
+            << watch.scrapes() << " scrapes, " << missed << " recursion misses, " << calls
+            << " hook calls, " << overflow << " in overflow\n";
   EXPECT_EQ(exporter.stop(), 0) << exporter.log();
 }
 
