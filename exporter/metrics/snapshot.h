@@ -102,7 +102,9 @@ class SnapshotReader {
     HookSeries series;
   };
 
-  void read_now();  // requires mu_
+  // One at a time, never under mu_: the reading thread's (read_interval > 0), or the scrape's that
+  // set reading_ (read_interval 0). The state above mu_ is that caller's alone meanwhile.
+  void read_now();
   // Switches the generation and reads the one left behind, into the series; empties its slots
   // into its hash.
   void read_generations(bool both, CgroupTracker::Clock::time_point now);
@@ -135,7 +137,10 @@ class SnapshotReader {
   std::vector<std::shared_ptr<std::string>> texts_;
   std::size_t peak_in_use_since_trim_ = 0;  // malloc's bytes in use, see read_now()
 
-  std::mutex mu_;  // guards everything above that changes, and latest_
+  // Guards what follows (latest_ and the hand-over between reads, scrapes and stop()); the state
+  // above belongs to read_now()'s caller. Lock order: mu_ is held only around these fields, and
+  // no other lock (the tracker's, the maps') is taken under it.
+  std::mutex mu_;
   std::shared_ptr<const Snapshot> latest_;
   std::uint64_t reads_ = 0;  // completed reads, for scrapes sharing one
   bool reading_ = false;
