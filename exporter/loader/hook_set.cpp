@@ -72,15 +72,12 @@ HookSet HookSet::attach(const Config& config) {
       } catch (const SystemError& e) {
         log::info("Backend not usable for hook",
                   {{"hook", name}, {"backend", backend_name(backend)}, {"reason", e.what()}});
-        if (!reasons.empty()) reasons += "; ";
-        reasons += backend_name(backend);
-        reasons += ": ";
-        reasons += e.what();
+        reasons += std::string(reasons.empty() ? "" : "; ") + std::string(backend_name(backend)) +
+                   ": " + e.what();
       }
     }
     if (!set.objects_[hook.index()])
-      throw SystemError(
-          std::string("cannot attach hook ").append(name).append(" (").append(reasons).append(")"));
+      throw SystemError("cannot attach hook " + name + " (" + reasons + ")");
   }
   if (!set.attached().empty()) set.barrier_ = std::make_unique<ProgramBarrier>();
   return set;

@@ -120,15 +120,8 @@ std::uint32_t parse_feature_names(const std::string& list) {
       if (name == f.name) out |= f.bit, known = true;
     if (!known) {
       std::string valid;
-      for (const auto& f : kFeatures) {
-        valid += f.name;
-        valid += ", ";
-      }
-      throw ConfigError(std::string("SLE_BPF_FEATURES: unknown feature ")
-                            .append(name)
-                            .append(" (")
-                            .append(valid)
-                            .append("none)"));
+      for (const auto& f : kFeatures) valid += std::string(f.name) + ", ";
+      throw ConfigError("SLE_BPF_FEATURES: unknown feature " + name + " (" + valid + "none)");
     }
   }
   return out;
