@@ -7,31 +7,59 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void on_connect(struct socket *sock, enum sle_flavour kind,
-				       const void *address, int addrlen, bool user)
+static __always_inline void describe(struct sle_call *call, struct socket *sock,
+				     enum sle_flavour kind, const void *address, int addrlen,
+				     bool user)
 {
-	sle_count_socket_address(sock, kind, address, addrlen, user, true);
-}
-
-SEC("lsm/socket_connect")
-int BPF_PROG(lsm_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
-	     int ret)
-{
-	on_connect(sock, SLE_TRAMPOLINE, address, addrlen, false);
-	return ret; /* observe only: never change the hook's decision */
+	sle_describe_address(call, sock, kind, address, addrlen, user, true);
 }
 
 SEC("fentry/security_socket_connect")
 int BPF_PROG(fentry_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	on_connect(sock, SLE_TRAMPOLINE, address, addrlen, false);
+	struct sle_call call = {};
+
+	describe(&call, sock, SLE_TRAMPOLINE, address, addrlen, false);
+	sle_count(&call, SLE_TRAMPOLINE);
+	return 0;
+}
+
+SEC("fexit/security_socket_connect")
+int BPF_PROG(fexit_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
+	     int ret)
+{
+	struct sle_call call = {};
+
+	describe(&call, sock, SLE_TRAMPOLINE, address, addrlen, false);
+	sle_count_at_return(&call, ret);
 	return 0;
 }
 
 SEC("kprobe/security_socket_connect")
 int BPF_KPROBE(kprobe_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	on_connect(sock, SLE_PROBE, address, addrlen, false);
+	struct sle_call call = {};
+
+	describe(&call, sock, SLE_PROBE, address, addrlen, false);
+	sle_count(&call, SLE_PROBE);
+	return 0;
+}
+
+SEC("kprobe/security_socket_connect")
+int BPF_KPROBE(kret_entry_socket_connect, struct socket *sock, struct sockaddr *address,
+	       int addrlen)
+{
+	struct sle_call call = {};
+
+	describe(&call, sock, SLE_PROBE, address, addrlen, false);
+	sle_stash_call(&call);
+	return 0;
+}
+
+SEC("kretprobe/security_socket_connect")
+int BPF_KRETPROBE(kret_exit_socket_connect, int ret)
+{
+	sle_count_stashed(ret);
 	return 0;
 }
 
@@ -39,8 +67,11 @@ SEC("tracepoint/syscalls/sys_enter_connect")
 int tp_sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 {
 	struct socket *sock = sle_socket_from_fd((long)ctx->args[0]);
+	struct sle_call call = {};
 
-	if (sock)
-		on_connect(sock, SLE_PROBE, (const void *)ctx->args[1], (int)ctx->args[2], true);
+	if (!sock)
+		return 0;
+	describe(&call, sock, SLE_PROBE, (const void *)ctx->args[1], (int)ctx->args[2], true);
+	sle_count(&call, SLE_PROBE); /* the verdict is not visible here: unknown */
 	return 0;
 }

@@ -7,9 +7,11 @@
 #define SLE_FLAVOUR_BPF_H
 
 enum sle_flavour {
-	/* lsm and fentry: arguments are BTF pointers the verifier tracks (direct loads). Such a
-	 * program can be preempted on preemptible kernels (5.11+), and lsm programs can nest: it
-	 * may share its CPU with another run of a program of the same object, midway. */
+	/* fentry and fexit: arguments are BTF pointers the verifier tracks (direct loads). Such a
+	 * program can be preempted on preemptible kernels (5.11+), midway, while others run on its
+	 * CPU (the kernel skips further runs of the same program there, in recursion_misses). Its
+	 * per-CPU updates are made safe against another run of the object midway all the same:
+	 * that costs little, and held for the BPF LSM programs this flavour once had, which nest. */
 	SLE_TRAMPOLINE,
 	/* kprobe and tracepoint: pointers are plain addresses (a kprobe's arguments, a socket found
 	 * from an fd), to cast or probe-read. It runs with preemption off, and the kernel skips a

@@ -27,6 +27,8 @@ enum sle_label {
 	SLE_LABEL_POD, /* workload names, from the container runtime's annotations */
 	SLE_LABEL_NAMESPACE,
 	SLE_LABEL_CONTAINER,
+	SLE_LABEL_OUTCOME, /* allowed, denied or unknown: the LSMs' verdict (enum sle_outcome) */
+	SLE_LABEL_ERRNO,   /* with denied: the error the verdict carried */
 	SLE_LABEL_COUNT,
 };
 
@@ -58,6 +60,18 @@ enum sle_peer_class {
 	SLE_PEER_PUBLIC,
 };
 
+/* The verdict of security_socket_<hook>(): what every LSM together decided. Programs that run at
+ * the hook's return (fexit, kretprobe) see it; the others count unknown. */
+enum sle_outcome {
+	SLE_OUTCOME_NONE = 0, /* label switched off: label absent */
+	SLE_OUTCOME_ALLOWED,  /* returned 0 (the syscall may still fail later, e.g. EADDRINUSE) */
+	SLE_OUTCOME_DENIED,   /* returned an error: an LSM refused; errno is the error */
+	SLE_OUTCOME_UNKNOWN,  /* the program cannot see the verdict (tracepoint), or lost it */
+};
+
+/* Either label needs the verdict: the programs that can see it then count at the hook's return. */
+#define SLE_OUTCOME_LABELS (SLE_LABEL_BIT(SLE_LABEL_OUTCOME) | SLE_LABEL_BIT(SLE_LABEL_ERRNO))
+
 /* One aggregation key; fields a hook does not use stay zero. 32 bytes, no implicit padding. */
 struct sle_key {
 	__u64 cgroup_id;
@@ -69,7 +83,10 @@ struct sle_key {
 	__u16 port;
 	__u8 port_class; /* enum sle_port_class */
 	__u8 peer;	 /* enum sle_peer_class */
-	__u8 pad[6];
+	__u8 outcome;	 /* enum sle_outcome */
+	__u8 pad0;
+	__u16 err; /* denied: the errno (positive); else 0 */
+	__u8 pad[2];
 };
 
 /*

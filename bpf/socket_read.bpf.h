@@ -10,7 +10,7 @@
  * constant for the verifier, which then drops every path this kernel cannot take.
  *
  *   pointer                       direct loads                     otherwise
- *   lsm/fentry arguments          always (BTF pointers)            -
+ *   fentry/fexit arguments        always (BTF pointers)            -
  *   kprobe arguments, a file's    after bpf_rdonly_cast (6.2+)     probe reads
  *     private_data
  *   task -> files -> fdtable      bpf_get_current_task_btf (5.11+) probe reads
@@ -164,7 +164,7 @@ static __always_inline void sle_classify_sockaddr(struct sle_addr *out,
 }
 
 /*
- * addr points to kernel memory (lsm, fentry, kprobe: the kernel's copy of the caller's address)
+ * addr points to kernel memory (fentry, fexit, kprobe: the kernel's copy of the caller's address)
  * or to user memory (syscall tracepoints). One read: the RFC 2133 length when addrlen allows it,
  * else a sockaddr_in's (a short user buffer must not make the longer read fail).
  */

@@ -101,12 +101,12 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
   const auto tracker = make_tracker(config);
   std::optional<sle::PinnedBlob> state;
   if (!config.pin_path.empty()) {
-    sle::convert_v1_state(config.pin_path);
+    sle::convert_old_state(config.pin_path);
     state.emplace(sle::layout_dir(config.pin_path) + "/state");
   }
-  sle::HookSet hooks = sle::HookSet::attach(config);  // converts v1's maps of each hook
+  sle::HookSet hooks = sle::HookSet::attach(config);  // converts v1's and v2's maps of each hook
   if (!config.pin_path.empty()) {
-    sle::remove_v1_dir_if_empty(config.pin_path);
+    sle::remove_old_dirs_if_empty(config.pin_path);
     sle::warn_other_layouts(config.pin_path);
   }
   std::optional<sle::StatsEnabler> stats;

@@ -3,14 +3,16 @@
 # makes socket calls, next to an empty program on the same attach points (the floor), bpftrace's
 # count() keyed like the exporter and bpftrace's printf per event (streaming). Prints Markdown:
 #   1. this machine, with the backend `auto` picks here (tests/bench/hook_bench);
-#   2. the QEMU VM with Debian bookworm's 6.1 cloud kernel, one table per backend (lsm, fentry,
-#      kprobe, tracepoint); under TCG only the ratios mean anything;
+#   2. the QEMU VM with Debian bookworm's 6.1 cloud kernel, one table per backend (fentry,
+#      kprobe, tracepoint; lsm loads fentry's programs), with what counting at the hook's return
+#      (the outcome labels) costs against counting at its entry; under TCG only the ratios mean
+#      anything;
 #   3. memory and reads against the possible CPUs (tests/bench/scale_bench --cpu-axis): on this
 #      machine, then in that VM with 2 online CPUs booted with possible_cpus=2, 64 and 256; each
 #      exporter (this build and every --baseline) with the default config and 100,000 series.
 #
 #   scripts/bench.sh [--host-only | --vm-only | --scale-only] [--rounds N] [--vm-rounds N]
-#                    [--baseline LABEL=EXPORTER_BINARY]... [--features LIST]...
+#                    [--vm-backends LIST] [--baseline LABEL=EXPORTER_BINARY]... [--features LIST]...
 #
 # --baseline adds another build of the exporter (e.g. the revision before a change), run as a
 # process, to every section; --features adds the exporter with $SLE_BPF_FEATURES=LIST (its
@@ -23,19 +25,20 @@ root=$(pwd)
 
 command=scripts/bench.sh
 [ $# -eq 0 ] || command="$command$(printf ' %q' "$@")"
-host=true vm=true scale=true rounds=9 vm_rounds=5
+host=true vm=true scale=true rounds=9 vm_rounds=5 vm_backends=fentry,kprobe,tracepoint
 extra=()
 baselines=()
 while [ $# -gt 0 ]; do
   case $1 in
     --host-only) vm=false scale=false; shift ;;
-    --vm-only) host=false; shift ;;
+    --vm-only) host=false scale=false; shift ;;
     --scale-only) host=false vm=false; shift ;;
     --rounds) rounds=$2; shift 2 ;;
     --vm-rounds) vm_rounds=$2; shift 2 ;;
+    --vm-backends) vm_backends=$2; shift 2 ;;
     --baseline) baselines+=("$2"); shift 2 ;;
     --features) extra+=("--features=$2"); shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -99,7 +102,7 @@ if $vm; then
   t0=$(date +%s)
   timeout 5400 qemu-system-x86_64 -machine accel=tcg -cpu max,cx16=off -m 2048 -smp 1 -nographic \
     -no-reboot -nic none -kernel "$kernel" -initrd "$initrd" \
-    -append "console=ttyS0 panic=-1 lsm=lockdown,capability,landlock,bpf sle.runs= sle.bench=lsm,fentry,kprobe,tracepoint sle.bench_args=$vm_args" \
+    -append "console=ttyS0 panic=-1 lsm=lockdown,capability,landlock,bpf sle.runs= sle.bench=$vm_backends sle.bench_args=$vm_args" \
     </dev/null >"$log" 2>&1 || echo "bench: qemu exited with $? (console: $log)"
   # The console ends lines with CR LF; progress lines end in CR alone.
   tr -d '\r' <"$log" | awk '

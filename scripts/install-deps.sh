@@ -31,10 +31,11 @@ BUILD_PACKAGES="
 # plugin), runc, python3-grpcio: the pods of tests/deploy/cri_test.py, run through the CRI API by
 # a private containerd (where systemd runs, the package also starts the system's containerd; the
 # test's own does not touch it). busybox-static: the QEMU suite's initramfs and that test's image.
+# apparmor (apparmor_parser): the profile that refuses calls in the QEMU suite's guests.
 TEST_PACKAGES="
   openssl curl bpftrace shellcheck clang-format clang-tidy
   prometheus python3 util-linux
-  qemu-system-x86 busybox-static cpio
+  qemu-system-x86 busybox-static cpio apparmor
   mmdebstrap buildah python3-yaml libcap2-bin
   containerd runc python3-grpcio
 "

@@ -1,4 +1,4 @@
-// Mount table lookups: the exporter finds where cgroup2, tracefs and securityfs are mounted rather
+// Mount table lookups: the exporter finds where cgroup2 and tracefs are mounted rather
 // than assume the usual paths (hybrid hosts mount cgroup2 at /sys/fs/cgroup/unified; fresh
 // machines may have no tracefs at all).
 #pragma once

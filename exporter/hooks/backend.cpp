@@ -19,10 +19,9 @@ std::optional<Backend> backend_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<Backend> backend_of_section(std::string_view section) {
-  for (const auto& info : kBackendInfo)
-    if (section.starts_with(info.section_prefix)) return info.backend;
-  return std::nullopt;
+bool backend_loads(Backend b, bool outcome, std::string_view program) {
+  const BackendInfo& info = kBackendInfo[static_cast<std::size_t>(b)];
+  return program.starts_with(outcome ? info.programs_with_outcome : info.programs);
 }
 
 }  // namespace sle

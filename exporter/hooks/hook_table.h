@@ -20,8 +20,8 @@ namespace sle {
 
 // Indexed by enum sle_label (bpf/socket_lsm.h).
 inline constexpr std::array<std::string_view, SLE_LABEL_COUNT> kLabelNames = {
-    "family", "type",    "protocol",     "port", "peer",      "level",    "optname",
-    "cgroup", "pod_uid", "container_id", "pod",  "namespace", "container"};
+    "family",  "type",         "protocol", "port",      "peer",      "level",   "optname", "cgroup",
+    "pod_uid", "container_id", "pod",      "namespace", "container", "outcome", "errno"};
 
 constexpr std::uint32_t label_bit(sle_label l) { return SLE_LABEL_BIT(l); }
 
@@ -29,6 +29,8 @@ inline constexpr std::uint32_t kCgroupLabels = SLE_CGROUP_LABELS;
 inline constexpr std::uint32_t kSocketLabels =
     label_bit(SLE_LABEL_FAMILY) | label_bit(SLE_LABEL_TYPE) | label_bit(SLE_LABEL_PROTOCOL);
 inline constexpr std::uint32_t kPortLabel = label_bit(SLE_LABEL_PORT);
+// The LSMs' verdict on the call (enum sle_outcome): every hook has them.
+inline constexpr std::uint32_t kOutcomeLabels = SLE_OUTCOME_LABELS;
 
 struct HookSpec {
   std::string_view name;  // as in metric names, config keys, the hook label and bpf/<name>.bpf.c
@@ -40,23 +42,25 @@ struct HookSpec {
 };
 
 inline constexpr auto kHooks = std::to_array<HookSpec>({
-    {"create", kSocketLabels | kCgroupLabels,
+    {"create", kSocketLabels | kCgroupLabels | kOutcomeLabels,
      "Calls of the security_socket_create hook (socket creation).",
      [] { self_test_calls::create_unix_socket(); }},
-    {"bind", kSocketLabels | kPortLabel | kCgroupLabels,
+    {"bind", kSocketLabels | kPortLabel | kCgroupLabels | kOutcomeLabels,
      "Calls of the security_socket_bind hook, by local port.",
      [] { self_test_calls::bind_udp_any_port(); }},
-    {"connect", kSocketLabels | kPortLabel | label_bit(SLE_LABEL_PEER) | kCgroupLabels,
+    {"connect",
+     kSocketLabels | kPortLabel | label_bit(SLE_LABEL_PEER) | kCgroupLabels | kOutcomeLabels,
      "Calls of the security_socket_connect hook, by remote port and peer address class.",
      [] { self_test_calls::connect_udp_discard(); }},
-    {"listen", kSocketLabels | kPortLabel | kCgroupLabels,
+    {"listen", kSocketLabels | kPortLabel | kCgroupLabels | kOutcomeLabels,
      "Calls of the security_socket_listen hook, by local port.",
      [] { self_test_calls::listen_tcp(); }},
-    {"accept", kSocketLabels | kPortLabel | kCgroupLabels,
+    {"accept", kSocketLabels | kPortLabel | kCgroupLabels | kOutcomeLabels,
      "Calls of the security_socket_accept hook, by local port.",
      [] { self_test_calls::accept_nothing_pending(); }},
     {"setsockopt",
-     kSocketLabels | label_bit(SLE_LABEL_LEVEL) | label_bit(SLE_LABEL_OPTNAME) | kCgroupLabels,
+     kSocketLabels | label_bit(SLE_LABEL_LEVEL) | label_bit(SLE_LABEL_OPTNAME) | kCgroupLabels |
+         kOutcomeLabels,
      "Calls of the security_socket_setsockopt hook, by level and option name.",
      [] { self_test_calls::set_reuseaddr(); }},
 });

@@ -37,9 +37,21 @@ std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks, b
       "on that CPU (kernels 5.12+ count them); they are in no count, the calls total included.",
       MetricType::Counter,
       {}};
+  prometheus::MetricFamily lost{
+      "socket_lsm_exporter_lost_verdicts_total",
+      "Calls counted with outcome unknown although the backend sees the verdict: the kprobe "
+      "backend missed their return (more threads in the hook than the kretprobe's instances) or "
+      "had no room to stash them.",
+      MetricType::Counter,
+      {}};
   for (const Hook hook : all_hooks()) {
     const HookObject* object = hooks.object(hook);
     if (!object) continue;
+    prometheus::ClientMetric l;
+    l.label = {{"backend", std::string(backend_name(object->backend()))},
+               {"hook", std::string(hook.name())}};
+    l.counter.value = static_cast<double>(object->lost_verdicts());
+    lost.metric.push_back(std::move(l));
     for (const auto& program : object->programs()) {
       bpf_prog_info info{};
       __u32 len = sizeof info;
@@ -58,8 +70,8 @@ std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks, b
       misses.metric.push_back(m);
     }
   }
-  if (!run_time) return {std::move(misses)};
-  return {std::move(seconds), std::move(runs), std::move(misses)};
+  if (!run_time) return {std::move(misses), std::move(lost)};
+  return {std::move(seconds), std::move(runs), std::move(misses), std::move(lost)};
 }
 
 }  // namespace sle

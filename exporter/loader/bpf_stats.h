@@ -27,7 +27,8 @@ class StatsEnabler {
 // collection on without changing the sysctl, so this says nothing about enablers.
 bool bpf_stats_sysctl_enabled();
 
-// socket_lsm_exporter_bpf_recursion_misses_total{hook,backend,program}, and with run_time,
+// socket_lsm_exporter_bpf_recursion_misses_total{hook,backend,program} and
+// socket_lsm_exporter_lost_verdicts_total{hook,backend}, and with run_time,
 // socket_lsm_exporter_bpf_{run_seconds,runs}_total.
 std::vector<prometheus::MetricFamily> bpf_stats_families(const HookSet& hooks, bool run_time);
 

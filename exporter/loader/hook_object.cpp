@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 #include "loader/embedded_objects.h"
@@ -72,25 +73,34 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
     maps_reused_ = pin_maps(maps, settings.pin_dir, what);
   }
 
+  // The stash serves only the kprobe backend's return programs (bpf/counting.bpf.h).
+  const bool outcome = (settings.config.label_mask & SLE_OUTCOME_LABELS) != 0;
+  if (backend != Backend::kprobe || !outcome)
+    if (const int err = bpf_map__set_max_entries(find_map(obj, "sle_stash"), 1))
+      throw SystemError("setting the stash capacity of " + what, -err);
   int selected = 0;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, obj) {
-    const bool mine = backend_of_section(bpf_program__section_name(prog)) == backend;
+    const bool mine = backend_loads(backend, outcome, bpf_program__name(prog));
     bpf_program__set_autoload(prog, mine);
     selected += mine ? 1 : 0;
   }
   if (selected == 0) throw SystemError("this build has no " + what + " program");
 
   if (const int err = bpf_object__load(obj)) throw SystemError("loading " + what, -err);
+  const int counts[2] = {counts_fd(0), counts_fd(1)};
+  const std::uint32_t mask = settings.config.label_mask;
+  if (!maps_reused_ && !settings.v2_pin_dir.empty())
+    maps_reused_ = convert_v2_maps(settings.v2_pin_dir, counts, totals_fd(), mask, what);
   if (!maps_reused_ && !settings.v1_pin_dir.empty()) {
-    const int counts[2] = {counts_fd(0), counts_fd(1)};
-    maps_reused_ = convert_v1_maps(settings.v1_pin_dir, counts, totals_fd(), what);
+    maps_reused_ = convert_v1_maps(settings.v1_pin_dir, counts, totals_fd(), mask, what);
   }
   share_bss(obj);
   vars_.self_test_active = global<std::uint32_t>(obj, ".bss", "sle_self_test_active");
   vars_.self_test_comm = *global<std::uint64_t[2]>(obj, ".bss", "sle_self_test_comm");
   vars_.self_test_hits = global<std::uint64_t>(obj, ".bss", "sle_self_test_hits");
   vars_.gen = global<std::uint32_t>(obj, ".bss", "sle_gen");
+  vars_.lost_verdicts = global<std::uint64_t>(obj, ".bss", "sle_lost_verdicts");
 }
 
 HookObject::~HookObject() {
@@ -98,15 +108,23 @@ HookObject::~HookObject() {
 }
 
 void HookObject::attach() {
+  // The programs that stash a call at the hook's entry go last, once those that take the stash
+  // at its return run: else a call between the two would stay stashed (bpf/counting.bpf.h).
+  std::vector<bpf_program*> order;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, object_.get()) {
-    if (!bpf_program__autoload(prog)) continue;
-    bpf_link* link = bpf_program__attach(prog);
+    if (bpf_program__autoload(prog)) order.push_back(prog);
+  }
+  std::stable_partition(order.begin(), order.end(), [](bpf_program* p) {
+    return !std::string_view(bpf_program__name(p)).starts_with("kret_entry_");
+  });
+  for (bpf_program* p : order) {
+    bpf_link* link = bpf_program__attach(p);
     if (!link) {
       const int err = errno;
       links_.clear();
       throw SystemError(
-          "attaching " + std::string(bpf_program__name(prog)) + " of " + describe(hook_, backend_),
+          "attaching " + std::string(bpf_program__name(p)) + " of " + describe(hook_, backend_),
           err);
     }
     links_.emplace_back(link);
@@ -151,6 +169,10 @@ void HookObject::set_self_test_thread(const char* comm) {
   vars_.self_test_comm[0] = name[0];
   vars_.self_test_comm[1] = name[1];
   __atomic_store_n(vars_.self_test_active, 1u, __ATOMIC_SEQ_CST);
+}
+
+std::uint64_t HookObject::lost_verdicts() const {
+  return __atomic_load_n(vars_.lost_verdicts, __ATOMIC_SEQ_CST);
 }
 
 std::uint64_t HookObject::self_test_hits() const {

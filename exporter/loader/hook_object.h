@@ -27,6 +27,8 @@ struct HookSettings {
   std::string pin_dir;
   // Where an exporter of layout v1 pinned this hook's maps: converted when pin_dir has none.
   std::string v1_pin_dir;
+  // The same for layout v2.
+  std::string v2_pin_dir;
 };
 
 class HookObject {
@@ -49,7 +51,7 @@ class HookObject {
   int cache_fd() const;
   std::uint32_t capacity() const;  // of each generation's counts hash
   // Whether the maps were pinned by an exporter before and are used again (or converted from
-  // layout v1).
+  // layout v1 or v2).
   bool maps_reused() const { return maps_reused_; }
 
   // The generation the programs count into; switching it is what makes the other one readable.
@@ -66,6 +68,10 @@ class HookObject {
   void set_self_test_thread(const char* comm);
   std::uint64_t self_test_hits() const;
 
+  // Calls the kprobe backend counted as outcome unknown because their return was missed or could
+  // not be stashed (bpf/counting.bpf.h, sle_lost_verdicts); 0 for the other backends.
+  std::uint64_t lost_verdicts() const;
+
  private:
   struct ObjectCloser {
     void operator()(bpf_object* obj) const;
@@ -79,6 +85,7 @@ class HookObject {
     std::uint64_t* self_test_comm = nullptr;  // two words: a thread name
     std::uint64_t* self_test_hits = nullptr;
     std::uint32_t* gen = nullptr;
+    std::uint64_t* lost_verdicts = nullptr;
   };
 
   const Hook hook_;

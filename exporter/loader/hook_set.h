@@ -1,5 +1,5 @@
 // Every enabled hook, attached: per hook, the configured backend, or with `auto` the first of
-// lsm, fentry, kprobe, tracepoint that loads, attaches and passes the self-test.
+// fentry, kprobe, tracepoint that loads, attaches and passes the self-test.
 #pragma once
 
 #include <array>

@@ -137,8 +137,13 @@ UniqueFd open_v1(const std::string& path, bpf_map_type type, std::uint32_t key_s
 
 }  // namespace
 
+sle_key upgraded_key(sle_key key, std::uint32_t label_mask) {
+  if (label_mask & SLE_LABEL_BIT(SLE_LABEL_OUTCOME)) key.outcome = SLE_OUTCOME_UNKNOWN;
+  return key;
+}
+
 bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int totals_fd,
-                     std::string_view what) {
+                     std::uint32_t label_mask, std::string_view what) {
   const std::string paths[3] = {v1_dir + "/sle_counts_0", v1_dir + "/sle_counts_1",
                                 v1_dir + "/sle_totals"};
   const UniqueFd old_counts[2] = {open_v1(paths[0], BPF_MAP_TYPE_PERCPU_HASH, sizeof(sle_key), 0),
@@ -163,7 +168,8 @@ bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int tot
     const sle_key* prev = nullptr;
     while (bpf_map_get_next_key(old_counts[g].get(), prev, &next) == 0) {
       const std::uint64_t count = summed(old_counts[g].get(), &next);
-      if (bpf_map_update_elem(counts_fds[g], &next, &count, BPF_NOEXIST) == 0)
+      const sle_key upgraded = upgraded_key(next, label_mask);
+      if (bpf_map_update_elem(counts_fds[g], &upgraded, &count, BPF_NOEXIST) == 0)
         ++keys;
       else
         unplaced += count;
@@ -190,20 +196,106 @@ bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int tot
   return true;
 }
 
-void convert_v1_state(const std::string& pin_path) {
-  const std::string old_path = (fs::path(pin_path) / "v1" / "state").string();
-  const std::string new_path = (fs::path(pin_path) / kPinLayout / "state").string();
-  std::error_code ec;
-  if (!fs::exists(old_path, ec) || fs::exists(new_path, ec)) return;
-  const auto kept = PinnedBlob(old_path).read();
-  if (kept) PinnedBlob(layout_dir(pin_path) + "/state").write(*kept);
-  if (::unlink(old_path.c_str()) != 0 && errno != ENOENT)
-    throw SystemError("unpinning " + old_path, errno);
-  log::info("Converted the state kept by layout v1", {{"path", new_path}});
+namespace {
+
+// A v2 map pinned at path, checked against what v2 made (this layout's sizes); invalid when it is
+// not there.
+UniqueFd open_v2(const std::string& path, bpf_map_type type, std::uint32_t key_size,
+                 std::uint32_t value_size) {
+  UniqueFd fd(bpf_obj_get(path.c_str()));
+  if (!fd) return fd;
+  bpf_map_info info{};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 || info.type != static_cast<__u32>(type) ||
+      info.key_size != key_size || info.value_size != value_size) {
+    log::warn("A pinned map is not what layout v2 made; not converting it", {{"map", path}});
+    return UniqueFd();
+  }
+  return fd;
 }
 
-void remove_v1_dir_if_empty(const std::string& pin_path) {
-  ::rmdir((fs::path(pin_path) / "v1").c_str());  // fails, harmlessly, unless empty
+}  // namespace
+
+bool convert_v2_maps(const std::string& v2_dir, const int counts_fds[2], int totals_fd,
+                     std::uint32_t label_mask, std::string_view what) {
+  const std::string paths[4] = {v2_dir + "/sle_counts_0", v2_dir + "/sle_counts_1",
+                                v2_dir + "/sle_totals", v2_dir + "/sle_cache"};
+  const UniqueFd old_counts[2] = {
+      open_v2(paths[0], BPF_MAP_TYPE_HASH, sizeof(sle_key), sizeof(std::uint64_t)),
+      open_v2(paths[1], BPF_MAP_TYPE_HASH, sizeof(sle_key), sizeof(std::uint64_t))};
+  const UniqueFd old_totals = open_v2(paths[2], BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(sle_totals));
+  const UniqueFd old_cache = open_v2(paths[3], BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(sle_cache));
+  if (!old_counts[0] || !old_counts[1] || !old_totals || !old_cache) return false;
+
+  const int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) throw SystemError("counting the possible CPUs", ncpu == 0 ? EINVAL : -ncpu);
+  std::size_t keys = 0;
+  for (std::uint32_t g = 0; g < 2; ++g) {
+    std::uint64_t unplaced = 0;  // counts of keys the new hash had no room for
+    // Adds count to key's count in the new hash, inserting it where missing.
+    const auto add = [&](const sle_key& old, std::uint64_t count) {
+      const sle_key key = upgraded_key(old, label_mask);
+      std::uint64_t value = 0;
+      const bool had = bpf_map_lookup_elem(counts_fds[g], &key, &value) == 0;
+      value += count;
+      if (bpf_map_update_elem(counts_fds[g], &key, &value, BPF_ANY) != 0) {
+        unplaced += count;
+        return;
+      }
+      keys += had ? 0 : 1;
+    };
+    sle_key key{}, next{};
+    const sle_key* prev = nullptr;
+    while (bpf_map_get_next_key(old_counts[g].get(), prev, &next) == 0) {
+      std::uint64_t count = 0;
+      if (bpf_map_lookup_elem(old_counts[g].get(), &next, &count) == 0) add(next, count);
+      key = next;
+      prev = &key;
+    }
+    // The slots' counts: not yet emptied into the hash when the old exporter stopped.
+    std::vector<sle_cache> caches(static_cast<std::size_t>(ncpu));
+    if (bpf_map_lookup_elem(old_cache.get(), &g, caches.data()) == 0)
+      for (const sle_cache& cache : caches)
+        for (const sle_slot& slot : cache.slots)
+          if (slot.count != 0) add(slot.key, slot.count);
+    std::vector<sle_totals> totals(static_cast<std::size_t>(ncpu));
+    if (bpf_map_lookup_elem(old_totals.get(), &g, totals.data()) != 0)
+      throw SystemError("reading the totals pinned by layout v2 for " + std::string(what), errno);
+    totals[0].overflow += unplaced;
+    if (bpf_map_update_elem(totals_fd, &g, totals.data(), BPF_ANY) != 0)
+      throw SystemError("writing the converted totals of " + std::string(what), errno);
+    if (unplaced != 0)
+      log::warn("Counts pinned by layout v2 do not fit this capacity: counted as overflow",
+                {{"hook", what}, {"calls", std::to_string(unplaced)}});
+  }
+  for (const std::string& path : paths)
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      throw SystemError("unpinning " + path, errno);
+  ::rmdir(v2_dir.c_str());  // only when empty: anything else there is not ours to remove
+  log::info("Converted the maps pinned by layout v2; the counters go on",
+            {{"hook", what}, {"keys", std::to_string(keys)}});
+  return true;
+}
+
+void convert_old_state(const std::string& pin_path) {
+  const std::string new_path = (fs::path(pin_path) / kPinLayout / "state").string();
+  std::error_code ec;
+  if (fs::exists(new_path, ec)) return;
+  for (const char* layout : {"v2", "v1"}) {
+    const std::string old_path = (fs::path(pin_path) / layout / "state").string();
+    if (!fs::exists(old_path, ec)) continue;
+    const auto kept = PinnedBlob(old_path).read();
+    if (kept) PinnedBlob(layout_dir(pin_path) + "/state").write(*kept);
+    if (::unlink(old_path.c_str()) != 0 && errno != ENOENT)
+      throw SystemError("unpinning " + old_path, errno);
+    log::info(std::string("Converted the state kept by layout ") + layout, {{"path", new_path}});
+    return;
+  }
+}
+
+void remove_old_dirs_if_empty(const std::string& pin_path) {
+  for (const char* layout : {"v1", "v2"})
+    ::rmdir((fs::path(pin_path) / layout).c_str());  // fails, harmlessly, unless empty
 }
 
 PinnedBlob::PinnedBlob(const std::string& path) : fd_(bpf_obj_get(path.c_str())) {

@@ -13,14 +13,23 @@
 
 #include "common/unique_fd.h"
 
+extern "C" {
+#include "socket_lsm.h"
+}
+
 struct bpf_map;
 
 namespace sle {
 
 // The version of the maps' layout (the key, the values, the two generations, the per-CPU
 // totals and slots): change it with any of them. v1: per-CPU counts hashes and a totals array
-// (until 24a6d39); v2: shared counts hashes, struct sle_totals and struct sle_cache.
-inline constexpr std::string_view kPinLayout = "v2";
+// (until 24a6d39); v2: shared counts hashes, struct sle_totals and struct sle_cache; v3: the same
+// maps, the key's outcome and errno fields taken from its padding.
+inline constexpr std::string_view kPinLayout = "v3";
+
+// A key counted before the outcome labels existed (layouts v1 and v2), as this layout has it: its
+// outcome unknown where the hook's label_mask keeps the outcome label.
+sle_key upgraded_key(sle_key key, std::uint32_t label_mask);
 
 // Throws ConfigError "<source>: ..." unless path, or the nearest of its parents that exists (the
 // exporter makes the rest), is on a bpf filesystem: the config's bpf.pin_path, checked where it
@@ -47,12 +56,19 @@ void warn_other_layouts(const std::string& pin_path);
 // counters go on across the upgrade. Counts that do not fit the capacity go to overflow. Returns
 // whether there was anything to convert. Throws SystemError.
 bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int totals_fd,
-                     std::string_view what);
+                     std::uint32_t label_mask, std::string_view what);
 
-// The same for the kept state (<pin_path>/v1/state), when this layout has none yet; and
-// <pin_path>/v1 removed once empty. Call before opening this layout's state.
-void convert_v1_state(const std::string& pin_path);
-void remove_v1_dir_if_empty(const std::string& pin_path);
+// An upgrade from layout v2 (until the outcome labels): its maps are this layout's but for the
+// keys' meaning. The counts of v2_dir's hashes and slots go into this layout's hashes, freshly
+// made, under upgraded_key(), the totals as they were; then the v2 pins are removed. Returns
+// whether there was anything to convert. Throws SystemError.
+bool convert_v2_maps(const std::string& v2_dir, const int counts_fds[2], int totals_fd,
+                     std::uint32_t label_mask, std::string_view what);
+
+// The same for the kept state (<pin_path>/v2/state, else v1's), when this layout has none yet;
+// and the old layouts' directories removed once empty. Call before opening this layout's state.
+void convert_old_state(const std::string& pin_path);
+void remove_old_dirs_if_empty(const std::string& pin_path);
 
 // A blob of bytes in a pinned map at path, created when missing (needs CAP_BPF then; reading and
 // writing later need only the map's fd).

@@ -13,8 +13,6 @@
 namespace sle {
 namespace {
 
-constexpr const char* kSecurityfs = "/sys/kernel/security";
-
 // Names this thread for the length of a scope, so the programs can tell its calls apart.
 class ThreadName {
  public:
@@ -31,18 +29,6 @@ class ThreadName {
 };
 
 }  // namespace
-
-void require_bpf_lsm() {
-  const std::string lsm_file = ensure_mounted("securityfs", kSecurityfs) + "/lsm";
-  std::ifstream in(lsm_file);
-  std::string list;
-  if (!in || !std::getline(in, list)) throw SystemError("cannot read " + lsm_file);
-  std::stringstream ss(list);
-  for (std::string name; std::getline(ss, name, ',');)
-    if (name == "bpf") return;
-  throw SystemError("bpf is not in the active LSM list (" + list + "); boot with lsm=" + list +
-                    ",bpf");
-}
 
 void self_test(HookObject& object, const std::vector<HookObject*>& attached) {
   // A thread name no other task has: the programs recognise the self-test's calls by it.

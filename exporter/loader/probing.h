@@ -1,5 +1,5 @@
-// What the running kernel can do, found by asking it: the active LSM list, and a self-test that
-// makes a hook fire from this process and checks that its program saw it.
+// Whether attached programs really run, found by asking the kernel: a self-test that makes a hook
+// fire from this process and checks that its program saw it.
 #pragma once
 
 #include <vector>
@@ -7,10 +7,6 @@
 #include "loader/hook_object.h"
 
 namespace sle {
-
-// Throws SystemError unless `bpf` is in the active LSM list (securityfs' lsm file, mounted when it
-// is not), saying how to boot with it.
-void require_bpf_lsm();
 
 // Makes the hook's self-test call (hooks/hook_table.h) from this process and throws SystemError
 // unless the object's programs saw it. `attached` are the hooks already attached: the test's

@@ -139,12 +139,12 @@ std::vector<MetricFamily> own_families(const Snapshot& snap_ref, const HookSet& 
                         MetricType::Gauge,
                         {}};
   for (const Hook hook : all_hooks()) {
-    for (const Backend b : kBackendOrder) {
+    for (const BackendInfo& b : kBackendInfo) {
       const HookObject* object = hooks.object(hook);
-      const bool on = object && object->backend() == b;
+      const bool on = object && object->backend() == b.backend;
       attached.metric.push_back(
-          sample({{"backend", std::string(backend_name(b))}, {"hook", std::string(hook.name())}},
-                 on ? 1 : 0, MetricType::Gauge));
+          sample({{"backend", std::string(b.name)}, {"hook", std::string(hook.name())}}, on ? 1 : 0,
+                 MetricType::Gauge));
     }
   }
   out.push_back(std::move(attached));

@@ -1,6 +1,7 @@
 #include "metrics/series_labels.h"
 
 #include <array>
+#include <cstring>
 
 #include "hooks/label_names.h"
 
@@ -15,6 +16,9 @@ constexpr std::array<std::string_view, 8> kPeerNames = {
 constexpr std::array<std::string_view, 5> kPortClassNames = {"", "", "system", "registered",
                                                              "dynamic"};
 
+// Indexed by enum sle_outcome.
+constexpr std::array<std::string_view, 4> kOutcomeNames = {"", "allowed", "denied", "unknown"};
+
 bool on(std::uint32_t mask, sle_label label) { return (mask & label_bit(label)) != 0; }
 
 }  // namespace
@@ -28,6 +32,18 @@ std::string port_label(std::uint8_t port_class, std::uint16_t port) {
 std::string peer_label(std::uint8_t peer) {
   if (peer < kPeerNames.size()) return std::string(kPeerNames[peer]);
   return std::to_string(peer);
+}
+
+std::string outcome_label(std::uint8_t outcome) {
+  if (outcome < kOutcomeNames.size()) return std::string(kOutcomeNames[outcome]);
+  return std::to_string(outcome);
+}
+
+std::string errno_label(std::uint16_t err) {
+  if (err == 0) return "";
+  // glibc's table of the C names: the same on every Linux architecture but a few (EDEADLOCK).
+  if (const char* name = ::strerrorname_np(err)) return name;
+  return std::to_string(err);
 }
 
 std::string label_text(const LabelSet& labels) {
@@ -65,6 +81,8 @@ LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupTrack
   add(SLE_LABEL_PEER, peer_label(key.peer));
   add(SLE_LABEL_LEVEL, level_name(key.level));
   add(SLE_LABEL_OPTNAME, optname_name(key.level, key.optname));
+  add(SLE_LABEL_OUTCOME, outcome_label(key.outcome));
+  add(SLE_LABEL_ERRNO, errno_label(key.err));
   if (mask & kCgroupLabels) {
     if (cgroup) {
       add(SLE_LABEL_CGROUP, cgroup->path);

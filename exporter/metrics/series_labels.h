@@ -23,8 +23,12 @@ LabelSet series_labels(const sle_key& key, std::uint32_t label_mask,
 // {family="inet",port="80"}, values escaped (\\, \", \n); "" for no labels.
 std::string label_text(const LabelSet& labels);
 
-// Label value of a port key field and of a peer class; empty when the label is absent.
+// Label value of a port key field, a peer class, an outcome ("allowed", "denied", "unknown") and
+// an errno (its C name, "EACCES", or the number when glibc has none); empty when the label is
+// absent.
 std::string port_label(std::uint8_t port_class, std::uint16_t port);
 std::string peer_label(std::uint8_t peer);
+std::string outcome_label(std::uint8_t outcome);
+std::string errno_label(std::uint16_t err);
 
 }  // namespace sle

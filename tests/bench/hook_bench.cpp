@@ -357,21 +357,31 @@ std::span<const std::byte> elf_of(const void* (*bytes)(std::size_t*)) {
   return {static_cast<const std::byte*>(data), size};
 }
 
-bool section_is(bpf_program* prog, sle::Backend backend) {
-  return sle::backend_of_section(bpf_program__section_name(prog)) == backend;
+// Whether the backend loads a program of this name (the exporter's rule: hooks/backend.h), with
+// the outcome labels on (counting at the return) or off.
+constexpr const char* kFloorAtEntry = "floor at entry (empty program)";
+
+bool loaded_by(bpf_program* prog, sle::Backend backend, bool outcome) {
+  return sle::backend_loads(backend, outcome, bpf_program__name(prog));
 }
 
 // The exporter, loaded by its own loader (HookSet::attach) with its default config.
 class Exporter : public Variant {
  public:
-  Exporter(sle::Backend backend, std::optional<std::string> features)
-      : features_(std::move(features)) {
+  // outcome: the default labels, with outcome and errno (counting at the hook's return where the
+  // backend sees the verdict); without, the entry programs.
+  Exporter(sle::Backend backend, std::optional<std::string> features, bool outcome = true)
+      : features_(std::move(features)), outcome_(outcome) {
     config_ = sle::default_config();
     config_.backend = backend;
+    if (!outcome)
+      for (sle::HookConfig& hc : config_.hooks) hc.label_mask &= ~sle::kOutcomeLabels;
   }
   std::string name() const override {
+    if (!outcome_) return kAtEntry;
     return features_ ? "exporter [features=" + *features_ + "]" : "exporter";
   }
+  static constexpr const char* kAtEntry = "exporter, outcome labels off";
   void start() override {
     if (features_) ::setenv("SLE_BPF_FEATURES", features_->c_str(), 1);
     hooks_.emplace(sle::HookSet::attach(config_));
@@ -390,6 +400,7 @@ class Exporter : public Variant {
  private:
   sle::Config config_;
   std::optional<std::string> features_;
+  bool outcome_ = true;
   std::optional<sle::HookSet> hooks_;
 };
 
@@ -917,10 +928,21 @@ int main(int argc, char** argv) {
   // Variants. bpftrace only where it has the attach point (0.17: no lsm probes).
   std::vector<std::unique_ptr<Variant>> owned;
   owned.push_back(std::make_unique<NoBpf>());
-  owned.push_back(
-      std::make_unique<ObjectPrograms>("floor (empty program)", elf_of(floor_bpf__elf_bytes),
-                                       [&](bpf_program* p) { return section_is(p, o.backend); }));
+  owned.push_back(std::make_unique<ObjectPrograms>(
+      "floor (empty program)", elf_of(floor_bpf__elf_bytes),
+      [&](bpf_program* p) { return loaded_by(p, o.backend, true); }));
   owned.push_back(std::make_unique<Exporter>(o.backend, std::nullopt));
+  // Where the outcome changes the programs (all but tracepoint): the same at the entry, with its
+  // own floor, for what counting at the return costs (the outcome table below).
+  const bool entry_programs_differ =
+      sle::kBackendInfo[static_cast<std::size_t>(o.backend)].programs !=
+      sle::kBackendInfo[static_cast<std::size_t>(o.backend)].programs_with_outcome;
+  if (entry_programs_differ) {
+    owned.push_back(std::make_unique<ObjectPrograms>(
+        kFloorAtEntry, elf_of(floor_bpf__elf_bytes),
+        [&](bpf_program* p) { return loaded_by(p, o.backend, false); }));
+    owned.push_back(std::make_unique<Exporter>(o.backend, std::nullopt, false));
+  }
   for (const auto& f : o.features) owned.push_back(std::make_unique<Exporter>(o.backend, f));
   int port = 19150;
   for (const auto& [label, binary] : o.baselines)
@@ -1035,6 +1057,30 @@ int main(int argc, char** argv) {
       "\nThe last column is the exporter's own work per call beyond an empty program's, from the "
       "kernel's BPF stats (both include the stats' clock reads, which cancel).\n\n");
 
+  if (table.begin()->second.contains(Exporter::kAtEntry)) {
+    // Counting at the return (the outcome labels) against counting at the entry, each against
+    // its own floor (fexit: an empty fexit; kprobe: an empty kprobe and kretprobe pair).
+    std::printf(
+        "\n| call | at entry: added, ns | at return: added, ns | return / entry, added | BPF run "
+        "ns/call at entry: exporter - empty | at return: exporter - empty | return / entry, "
+        "program (target <= 1.15) |\n|---|--:|--:|--:|--:|--:|--:|\n");
+    for (const Call& c : calls) {
+      const auto& cells = table.at(c.name);
+      const double entry = added(table, c.name, Exporter::kAtEntry);
+      const double ret = added(table, c.name, "exporter");
+      const double body_entry =
+          median(cells.at(Exporter::kAtEntry).run_ns) - median(cells.at(kFloorAtEntry).run_ns);
+      const double body_ret =
+          median(cells.at("exporter").run_ns) - median(cells.at(floor_name).run_ns);
+      std::printf("| %s | %s | %s | %s | %s | %s | %s |\n", c.name.c_str(), fmt(entry).c_str(),
+                  fmt(ret).c_str(), fmt(ret / entry, 2).c_str(), fmt(body_entry).c_str(),
+                  fmt(body_ret).c_str(), judged(body_ret / body_entry, 1.15, true).c_str());
+    }
+    std::printf(
+        "\nThe program's own work beyond its floor, from the kernel's BPF stats; for kprobe both "
+        "halves (the entry's stash, the return's count) summed.\n\n");
+  }
+
   if (o.contention) {
     std::vector<Variant*> shared;
     for (Variant* v : variants)
@@ -1049,10 +1095,12 @@ int main(int argc, char** argv) {
     parts_owned.push_back(std::make_unique<NoBpf>());
     parts_owned.push_back(std::make_unique<ObjectPrograms>(
         "floor (empty program)", elf_of(floor_bpf__elf_bytes), [&](bpf_program* p) {
-          return section_is(p, o.backend) &&
+          return loaded_by(p, o.backend, false) &&
                  std::string_view(bpf_program__name(p)).ends_with("setsockopt");
         }));
-    const std::string prefix = o.backend == sle::Backend::tracepoint ? "tp" : backend;
+    // The parts' programs are named like the backend's programs at the entry, without the '_'.
+    std::string prefix(sle::kBackendInfo[static_cast<std::size_t>(o.backend)].programs);
+    prefix.pop_back();
     const std::vector<std::pair<std::string, std::string>> parts = {
         {"hash32", "percpu hash lookup + add, 32-byte key (today's sle_key)"},
         {"hash16", "percpu hash lookup + add, 16-byte key"},

@@ -37,7 +37,6 @@ ALLOWED_CAPS = {"BPF", "PERFMON"}
 # Host paths the exporter reads, and whether it may write there.
 HOST_PATHS = {
     "/sys/kernel/tracing": False,
-    "/sys/kernel/security": False,
     "/sys/fs/cgroup": False,
     "/sys/fs/bpf": True,  # bpf.pin_path: pins the maps
     "/run/containerd/io.containerd.runtime.v2.task/k8s.io": False,

@@ -91,7 +91,9 @@ std::string workload() {
 
 // The series one cgroup's workload adds, keyed as series_key() without cgroup labels.
 std::map<std::string, std::uint64_t> workload_series() {
-  const auto key = [](const std::string& hook, const std::map<std::string, std::string>& labels) {
+  const std::string outcome = outcome_under(expected_backend());
+  const auto key = [&](const std::string& hook, std::map<std::string, std::string> labels) {
+    labels["outcome"] = outcome;
     return series_key("socket_lsm_" + hook + "_total", labels);
   };
   const std::map<std::string, std::string> tcp = {

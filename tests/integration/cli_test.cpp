@@ -29,7 +29,7 @@ TEST(Cli, BadConfigExitsTwoNamingFileLineAndKey) {
   EXPECT_EQ(r.text, "socket_lsm_exporter: " + file +
                         ":3:22: hooks.bind.labels[1]: unknown label \"peer\" for hook bind "
                         "(supported: family, type, protocol, port, cgroup, pod_uid, "
-                        "container_id, pod, namespace, container)\n");
+                        "container_id, pod, namespace, container, outcome, errno)\n");
 }
 
 TEST(Cli, NotYamlExitsTwo) {

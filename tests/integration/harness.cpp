@@ -31,6 +31,12 @@ std::string test_backend() {
   return env ? env : "tracepoint";
 }
 
+std::string expected_backend() {
+  if (test_backend() != "auto") return test_backend();
+  const char* env = std::getenv("SLE_EXPECT_BACKEND");
+  return env ? env : "";
+}
+
 std::string exporter_path() {
   if (const char* env = std::getenv("SLE_EXPORTER")) return env;
   return SLE_EXPORTER_BIN;

@@ -20,6 +20,10 @@ std::string exporter_path();
 // development machines load (the VM suite sets the others).
 std::string test_backend();
 
+// The backend the hooks must end up with: test_backend() unless that is auto, else
+// $SLE_EXPECT_BACKEND; "" when neither says.
+std::string expected_backend();
+
 // A free TCP port on loopback for the exporter to listen on.
 std::uint16_t free_listen_port();
 

@@ -148,6 +148,13 @@ Expected series_of(const Samples& samples, const std::string& cgroup) {
   return out;
 }
 
+std::string attached_backend(const Samples& samples) {
+  for (const auto& [key, s] : samples)
+    if (s.name == "socket_lsm_exporter_hook_attached" && s.value == 1)
+      return s.labels.at("backend");
+  return "";
+}
+
 std::string invariant_broken(const Samples& samples) {
   std::string out;
   for (const std::string& hook : hook_names()) {

@@ -61,6 +61,9 @@ double value(const Samples& samples, const std::string& name,
 // A cgroup's series, keyed by series_key() without the cgroup label.
 Expected series_of(const Samples& samples, const std::string& cgroup);
 
+// The backend the hooks attached with (socket_lsm_exporter_hook_attached), "" if none.
+std::string attached_backend(const Samples& samples);
+
 // "" when sum(labelled) + overflow + expired == calls for every hook, else what differs.
 std::string invariant_broken(const Samples& samples);
 

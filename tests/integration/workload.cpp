@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "common/error.h"
+#include "harness.h"
 
 namespace sle::test {
 namespace {
@@ -227,11 +228,23 @@ std::string series_key(const std::string& name, const Labels& labels) {
   return out + "}";
 }
 
-Expected expected_series(const Ports& ports) {
+std::string outcome_under(const std::string& backend) {
+  return backend == "tracepoint" ? "unknown" : "allowed";
+}
+
+Expected expected_series(const Ports& ports, const std::string& outcome) {
   Expected out;
   for (const Step& s : steps(ports))
-    out[series_key("socket_lsm_" + s.hook + "_total", s.labels)] += s.times;
+    out[series_key("socket_lsm_" + s.hook + "_total",
+                   outcome.empty() ? s.labels : with(s.labels, {{"outcome", outcome}}))] += s.times;
   return out;
+}
+
+Expected expected_series(const Ports& ports) {
+  const std::string backend = expected_backend();
+  if (backend.empty())
+    throw std::runtime_error("the outcome label depends on the backend: set $SLE_EXPECT_BACKEND");
+  return expected_series(ports, outcome_under(backend));
 }
 
 std::string run_workload(const Ports& p) try {

@@ -23,7 +23,14 @@ Ports find_free_ports();
 // (without the cgroup label, which the test adds).
 using Expected = std::map<std::string, std::uint64_t>;
 
-// The series each hook call of run_workload() adds to, with counts.
+// The outcome label every call of the workload carries under a backend: no LSM refuses any of
+// them (a bind that fails with EADDRINUSE was still allowed), and the tracepoint backend cannot
+// see the verdict.
+std::string outcome_under(const std::string& backend);
+
+// The series each hook call of run_workload() adds to, with counts, their outcome label `outcome`
+// ("": none); without it, the one of expected_backend() (throws when that is not known).
+Expected expected_series(const Ports& ports, const std::string& outcome);
 Expected expected_series(const Ports& ports);
 
 // Runs the operations; returns "" on success or what went wrong (an operation whose outcome was

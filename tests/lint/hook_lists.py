@@ -7,7 +7,8 @@ against it here:
   list of hooks. In code (C++, Python, shell) it is an error: derive it from kHooks. In the files
   below, which cannot include C++ (dashboards, the example config, the docs, the fuzz dictionary
   and corpus), it must name every hook.
-- The recording rules record socket_lsm:<hook>_total:workload for every hook, the README's
+- The recording rules record socket_lsm:<hook>_total:workload for every hook and sum the denials
+  of every hook, the README's
   metrics table has a row socket_lsm_<hook>_total for every hook, the example config and the fuzz
   dictionary name every hook.
 
@@ -67,6 +68,8 @@ def main():
 
     every_hook_in("deploy/prometheus/workload.yaml", r"record: socket_lsm:(\w+)_total:workload",
                   "recording rule socket_lsm:{}_total:workload")
+    every_hook_in("deploy/prometheus/denials.yaml", r'"hook", "(\w+)"',
+                  "term for {} in socket_lsm:denied_by_pod:rate5m")
     every_hook_in("README.md", r"^\| `socket_lsm_(\w+)_total` \|", "row for socket_lsm_{}_total in the metrics table")
     every_hook_in("config/socket-lsm-exporter.yaml", r"^  (\w+):\n    enabled:", "entry hooks.{}")
     every_hook_in("tests/fuzz/dict/config.dict", r'^"(\w+)"$', 'entry "{}"')

@@ -3,10 +3,11 @@
 # /init of the VM suite's initramfs (tests/vm/build-initramfs.sh copies it in). Mounts what the
 # exporter and the integration test need, runs the integration test once per entry of the kernel
 # command line's sle.runs= and reports each on the serial console, then powers off.
-#   sle.runs=lsm,fentry,auto:lsm   an entry is a backend, auto:X (auto, expecting X everywhere),
+#   sle.runs=fentry,auto:fentry    an entry is a backend, auto:X (auto, expecting X everywhere),
 #                                  churn:X (the churn test alone, backend X), or stress:X (the
 #                                  stress tests alone, backend X, a CPU taken offline and back
-#                                  included: boot with two CPUs), or preempt:MODE (switches the
+#                                  included: boot with two CPUs), denial:X (the tests of calls a
+#                                  real LSM refuses alone, backend X), or preempt:MODE (switches the
 #                                  kernel's dynamic preemption, none, voluntary or full, for the
 #                                  runs after it: PREEMPT_DYNAMIC kernels, 5.12+)
 #   sle.stress_calls=N             the stress test's calls per thread, default 20000 (a multiple
@@ -71,7 +72,7 @@ param() {
   echo "$2"
 }
 runs=$(param sle.runs "")
-filter=$(param sle.filter "ExporterTest.*:RestartTest.*:ServingTest.EveryThreadRuns*:SigtermAndSigint/*-*Promtool*")
+filter=$(param sle.filter "ExporterTest.*:RestartTest.*:ServingTest.EveryThreadRuns*:SigtermAndSigint/*:DenialTest.*-*Promtool*")
 churn_cgroups=$(param sle.churn_cgroups 300)
 run_timeout=$(param sle.run_timeout 600)
 features=$(param sle.features "")
@@ -92,6 +93,7 @@ for entry in $(echo "$runs" | tr ',' ' '); do
     auto:*) backend=auto expect=${entry#auto:} tests=$filter ;;
     churn:*) backend=${entry#churn:} expect='' tests='ChurnTest.*' ;;
     stress:*) backend=${entry#stress:} expect='' tests='StressTest.*' ;;
+    denial:*) backend=${entry#denial:} expect='' tests='DenialTest.*' ;;
     *) backend=$entry expect='' tests=$filter ;;
   esac
   echo "SLE-VM-BEGIN run=$entry"

@@ -254,7 +254,7 @@ int tp_user16(struct trace_event_raw_sys_enter *ctx)
 		return 0;                                \
 	}
 
-PARTS(lsm, "lsm/socket_setsockopt")
+PARTS(fexit, "fexit/security_socket_setsockopt")
 PARTS(fentry, "fentry/security_socket_setsockopt")
 PARTS(kprobe, "kprobe/security_socket_setsockopt")
 PARTS(tp, "tracepoint/syscalls/sys_enter_setsockopt")

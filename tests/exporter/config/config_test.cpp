@@ -357,7 +357,7 @@ TEST(ConfigErrors, AMistypedNameIsToldTheNearestValidOne) {
   EXPECT_EQ(error_of("hooks:\n  bind:\n    labels: [famliy]\n"),
             "config.yaml:3:14: hooks.bind.labels[0]: unknown label \"famliy\" for hook bind (did "
             "you mean \"family\"? supported: family, type, protocol, port, cgroup, pod_uid, "
-            "container_id, pod, namespace, container)");
+            "container_id, pod, namespace, container, outcome, errno)");
   // Nothing close: no guess.
   EXPECT_EQ(error_of("cgroups:\n  naming: systemd\n"),
             "config.yaml:2:11: cgroups.naming: unknown naming \"systemd\" (valid: auto, "
@@ -513,18 +513,18 @@ TEST(ConfigErrors, LabelNotSupportedByHook) {
                      "    labels: [family, type,\n      peer]\n"),
             "config.yaml:8:7: hooks.bind.labels[2]: unknown label \"peer\" for hook bind "
             "(supported: family, type, protocol, port, cgroup, pod_uid, container_id, pod, "
-            "namespace, container)");
+            "namespace, container, outcome, errno)");
   EXPECT_EQ(error_of("hooks:\n  create:\n    labels: [port]\n"),
             "config.yaml:3:14: hooks.create.labels[0]: unknown label \"port\" for hook create "
             "(supported: family, type, protocol, cgroup, pod_uid, container_id, pod, "
-            "namespace, container)");
+            "namespace, container, outcome, errno)");
 }
 
 TEST(ConfigErrors, UnknownLabel) {
   EXPECT_EQ(error_of("hooks:\n  setsockopt:\n    labels:\n      - level\n      - hostname\n"),
             "config.yaml:5:9: hooks.setsockopt.labels[1]: unknown label \"hostname\" for hook "
             "setsockopt (supported: family, type, protocol, level, optname, cgroup, pod_uid, "
-            "container_id, pod, namespace, container)");
+            "container_id, pod, namespace, container, outcome, errno)");
 }
 
 TEST(ConfigErrors, DuplicateLabel) {

@@ -32,11 +32,11 @@ ObjectPtr open_embedded(const EmbeddedObject& embedded) {
   return ObjectPtr(bpf_object__open_mem(embedded.elf.data(), embedded.elf.size(), &opts));
 }
 
-// An object's program section names.
-std::vector<std::string> sections(bpf_object* obj) {
+// An object's program names.
+std::vector<std::string> programs_of(bpf_object* obj) {
   std::vector<std::string> out;
   bpf_program* prog = nullptr;
-  bpf_object__for_each_program(prog, obj) out.emplace_back(bpf_program__section_name(prog));
+  bpf_object__for_each_program(prog, obj) out.emplace_back(bpf_program__name(prog));
   return out;
 }
 
@@ -45,13 +45,15 @@ constexpr std::uint32_t L(sle_label l) { return label_bit(l); }
 TEST(HookTable, NamesAndLabelsAreTheMetricsContract) {
   // README, "Metrics": these hooks, with these labels. (Looked up by name, so that a new hook is
   // one table entry and does not touch this test.)
+  constexpr std::uint32_t kOutcome = L(SLE_LABEL_OUTCOME) | L(SLE_LABEL_ERRNO);
   const std::vector<std::pair<std::string_view, std::uint32_t>> expected = {
-      {"create", kSocketLabels | kCgroupLabels},
-      {"bind", kSocketLabels | L(SLE_LABEL_PORT) | kCgroupLabels},
-      {"connect", kSocketLabels | L(SLE_LABEL_PORT) | L(SLE_LABEL_PEER) | kCgroupLabels},
-      {"listen", kSocketLabels | L(SLE_LABEL_PORT) | kCgroupLabels},
-      {"accept", kSocketLabels | L(SLE_LABEL_PORT) | kCgroupLabels},
-      {"setsockopt", kSocketLabels | L(SLE_LABEL_LEVEL) | L(SLE_LABEL_OPTNAME) | kCgroupLabels},
+      {"create", kSocketLabels | kCgroupLabels | kOutcome},
+      {"bind", kSocketLabels | L(SLE_LABEL_PORT) | kCgroupLabels | kOutcome},
+      {"connect", kSocketLabels | L(SLE_LABEL_PORT) | L(SLE_LABEL_PEER) | kCgroupLabels | kOutcome},
+      {"listen", kSocketLabels | L(SLE_LABEL_PORT) | kCgroupLabels | kOutcome},
+      {"accept", kSocketLabels | L(SLE_LABEL_PORT) | kCgroupLabels | kOutcome},
+      {"setsockopt",
+       kSocketLabels | L(SLE_LABEL_LEVEL) | L(SLE_LABEL_OPTNAME) | kCgroupLabels | kOutcome},
   };
   for (const auto& [name, labels] : expected) {
     const auto h = hook_from_name(name);
@@ -90,33 +92,45 @@ TEST(HookTable, EveryEntryHasAnObjectWithAProgramForEveryBackend) {
     ASSERT_TRUE(obj) << "bpf_object__open_mem: " << errno;
     EXPECT_EQ(std::string(bpf_object__name(obj.get())), h.name);
 
-    std::map<Backend, int> programs;
-    for (const std::string& section : sections(obj.get())) {
-      const auto backend = backend_of_section(section);
-      EXPECT_TRUE(backend) << "program of unknown section " << section;
-      if (backend) ++programs[*backend];
+    // Every program is some backend's, and every backend has programs with the outcome labels on
+    // and off: the kprobe backend two per attach point with them on (entry and return), and the
+    // thread exit's.
+    using Set = std::pair<Backend, bool>;  // a backend, with the outcome labels on or off
+    std::map<Set, int> programs;
+    for (const std::string& program : programs_of(obj.get())) {
+      bool anyone = false;
+      for (const BackendInfo& b : kBackendInfo)
+        for (const bool outcome : {false, true})
+          if (backend_loads(b.backend, outcome, program)) {
+            ++programs[Set(b.backend, outcome)];
+            anyone = true;
+          }
+      EXPECT_TRUE(anyone) << "no backend loads program " << program;
     }
-    for (const Backend b : kBackendOrder)
-      EXPECT_GE(programs[b], 1) << "no " << backend_name(b) << " program";
+    for (const BackendInfo& b : kBackendInfo)
+      for (const bool outcome : {false, true})
+        EXPECT_GE(programs[Set(b.backend, outcome)], 1)
+            << "no " << b.name << " program, outcome " << outcome;
+    EXPECT_EQ(programs[Set(Backend::kprobe, true)], 2 * programs[Set(Backend::kprobe, false)] + 1);
 
     // What the loader opens by name (loader/hook_object.cpp).
-    for (const char* map :
-         {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache", ".rodata", ".bss"})
+    for (const char* map : {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache", "sle_stash",
+                            ".rodata", ".bss"})
       EXPECT_NE(bpf_object__find_map_by_name(obj.get(), map), nullptr) << "no map " << map;
   }
 }
 
 TEST(HookTable, EveryHookObjectHasAnEntry) {
-  // A hook object is one with an LSM program: each must be in the table, or it is never loaded.
+  // A hook object is one with an fexit program: each must be in the table, or it is never loaded.
   std::size_t hook_objects = 0;
   for (const EmbeddedObject& embedded : embedded_objects()) {
     SCOPED_TRACE(embedded.name);
     const ObjectPtr obj = open_embedded(embedded);
     ASSERT_TRUE(obj) << "bpf_object__open_mem: " << errno;
-    bool has_lsm = false;
-    for (const std::string& section : sections(obj.get()))
-      has_lsm = has_lsm || backend_of_section(section) == Backend::lsm;
-    if (!has_lsm) continue;
+    bool has_fexit = false;
+    for (const std::string& program : programs_of(obj.get()))
+      has_fexit = has_fexit || program.starts_with("fexit_");
+    if (!has_fexit) continue;
     ++hook_objects;
     EXPECT_TRUE(hook_from_name(embedded.name))
         << "bpf/" << embedded.name << ".bpf.c has no entry in kHooks";
@@ -142,8 +156,9 @@ TEST(HookTable, HookNamesRoundTrip) {
 
 TEST(HookTable, LabelNamesRoundTrip) {
   const std::vector<std::string_view> expected = {
-      "family", "type",    "protocol",     "port", "peer",      "level",    "optname",
-      "cgroup", "pod_uid", "container_id", "pod",  "namespace", "container"};
+      "family", "type",      "protocol",  "port",    "peer",
+      "level",  "optname",   "cgroup",    "pod_uid", "container_id",
+      "pod",    "namespace", "container", "outcome", "errno"};
   ASSERT_EQ(kLabelNames.size(), expected.size());
   ASSERT_EQ(kLabelNames.size(), static_cast<std::size_t>(SLE_LABEL_COUNT));
   for (std::size_t i = 0; i < kLabelNames.size(); ++i) {

@@ -38,14 +38,15 @@ HookSet no_hooks() {
 
 TEST(BpfStats, NoHooksNoSeries) {
   const auto families = bpf_stats_families(no_hooks(), true);
-  ASSERT_EQ(families.size(), 3u);
+  ASSERT_EQ(families.size(), 4u);
   for (const MetricFamily& f : families) EXPECT_TRUE(f.metric.empty()) << f.name;
 }
 
 TEST(BpfStats, RecursionMissesAloneWithoutRunTimeStats) {
   const auto families = bpf_stats_families(no_hooks(), false);
-  ASSERT_EQ(families.size(), 1u);
+  ASSERT_EQ(families.size(), 2u);
   EXPECT_EQ(families[0].name, "socket_lsm_exporter_bpf_recursion_misses_total");
+  EXPECT_EQ(families[1].name, "socket_lsm_exporter_lost_verdicts_total");
 }
 
 class BpfStatsTest : public ::testing::Test {
@@ -71,8 +72,8 @@ TEST_F(BpfStatsTest, FamiliesListEveryAttachedProgramWithItsRuns) {
   constexpr int kCalls = 50;
   ASSERT_EQ(test::setsockopt_calls(1, test::unique_number(5), kCalls), kCalls);
 
-  const auto families = bpf_stats_families(set, true);
-  ASSERT_EQ(families.size(), 3u);
+  auto families = bpf_stats_families(set, true);
+  ASSERT_EQ(families.size(), 4u);
   EXPECT_EQ(families[0].name, "socket_lsm_exporter_bpf_run_seconds_total");
   EXPECT_EQ(families[0].help, "Time the kernel spent running the program (needs BPF stats on).");
   EXPECT_EQ(families[1].name, "socket_lsm_exporter_bpf_runs_total");
@@ -83,6 +84,20 @@ TEST_F(BpfStatsTest, FamiliesListEveryAttachedProgramWithItsRuns) {
             "running on that CPU (kernels 5.12+ count them); they are in no count, the calls "
             "total included.");
   for (const MetricFamily& f : families) EXPECT_EQ(f.type, MetricType::Counter) << f.name;
+
+  // One series per attached hook: the tracepoint backend sees no verdict, so loses none.
+  const MetricFamily lost = families[3];
+  families.pop_back();
+  EXPECT_EQ(lost.name, "socket_lsm_exporter_lost_verdicts_total");
+  std::vector<std::string> lost_series;
+  for (const auto& m : lost.metric) {
+    lost_series.push_back(labels_of(m));
+    EXPECT_EQ(m.counter.value, 0.0) << labels_of(m);
+  }
+  EXPECT_EQ(lost_series, (std::vector<std::string>{
+                             "backend=tracepoint,hook=create", "backend=tracepoint,hook=bind",
+                             "backend=tracepoint,hook=listen", "backend=tracepoint,hook=accept",
+                             "backend=tracepoint,hook=setsockopt"}));
 
   // One series per program of every attached hook, in each family, labelled alike.
   std::vector<std::string> expected;

@@ -52,7 +52,8 @@ HookSettings settings_with(Hook hook, std::uint32_t max_entries = 10240) {
   return s;
 }
 
-// The names of the embedded object's programs of one backend, in object order.
+// The names of the embedded object's programs of one backend (with the default labels, which
+// have the outcome), in object order.
 std::vector<std::string> program_names(Hook hook, Backend backend) {
   const EmbeddedObject* embedded = find_embedded_object(hook.name());
   if (!embedded) return {};
@@ -63,7 +64,7 @@ std::vector<std::string> program_names(Hook hook, Backend backend) {
   std::vector<std::string> out;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, obj) {
-    if (backend_of_section(bpf_program__section_name(prog)) == backend)
+    if (backend_loads(backend, true, bpf_program__name(prog)))
       out.emplace_back(bpf_program__name(prog));
   }
   bpf_object__close(obj);
@@ -330,16 +331,25 @@ TEST_F(HookObjectTest, LsmAndFentryLoadsFailWithTheKernelsReason) {
 }
 
 TEST_F(HookObjectTest, KprobeAttachFailsWithTheKernelsReason) {
-  // kprobe programs load anywhere; this kernel has no kprobes to attach them to.
+  // kprobe programs load anywhere; this kernel has no kprobes to attach them to. With the
+  // outcome labels (the default) a kprobe stashes and a kretprobe counts.
   const Hook hook = hook_named("setsockopt");
   HookObject object(hook, Backend::kprobe, settings_with(hook));
   const auto programs = object.programs();
-  ASSERT_EQ(programs.size(), 1u);
-  EXPECT_EQ(programs[0].name, "kprobe_socket_setsockopt");
+  ASSERT_EQ(programs.size(), 3u);
+  EXPECT_EQ(programs[0].name, "kret_thread_exit");
+  EXPECT_EQ(programs[1].name, "kret_entry_socket_setsockopt");
+  EXPECT_EQ(programs[2].name, "kret_exit_socket_setsockopt");
+  HookSettings at_entry = settings_with(hook);
+  at_entry.config.label_mask &= ~kOutcomeLabels;
+  const HookObject entry_only(hook, Backend::kprobe, at_entry);
+  ASSERT_EQ(entry_only.programs().size(), 1u);
+  EXPECT_EQ(entry_only.programs()[0].name, "kprobe_socket_setsockopt");
   const std::string message = failure(hook, Backend::kprobe, true);
   if (message.empty()) GTEST_SKIP() << "SKIPPED: this kernel attaches kprobes";
+  // The return first: a stash needs its taker attached before it.
   EXPECT_EQ(message,
-            "attaching kprobe_socket_setsockopt of setsockopt (kprobe): No such file or "
+            "attaching kret_exit_socket_setsockopt of setsockopt (kprobe): No such file or "
             "directory");
 }
 

@@ -55,8 +55,8 @@ TEST_F(PinningTest, APinPathMustBeOnABpfFilesystem) {
 }
 
 TEST_F(PinningTest, LayoutDirectoryIsMade) {
-  EXPECT_EQ(layout_dir(bpffs_ + "/sle"), bpffs_ + "/sle/v2");
-  EXPECT_TRUE(std::filesystem::is_directory(bpffs_ + "/sle/v2"));
+  EXPECT_EQ(layout_dir(bpffs_ + "/sle"), bpffs_ + "/sle/v3");
+  EXPECT_TRUE(std::filesystem::is_directory(bpffs_ + "/sle/v3"));
 }
 
 TEST_F(PinningTest, HookMapsAreUsedAgainOnlyWhenEveryOneMatches) {
@@ -184,11 +184,70 @@ TEST_F(PinningTest, V1CountsBeyondTheCapacityBecomeOverflow) {
 TEST_F(PinningTest, TheStateKeptByLayoutV1IsConverted) {
   std::filesystem::create_directories(bpffs_ + "/sle/v1");
   PinnedBlob(bpffs_ + "/sle/v1/state").write("{\"kept\": 1}");
-  convert_v1_state(bpffs_ + "/sle");
+  convert_old_state(bpffs_ + "/sle");
   EXPECT_EQ(PinnedBlob(layout_dir(bpffs_ + "/sle") + "/state").read(), "{\"kept\": 1}");
   EXPECT_FALSE(std::filesystem::exists(bpffs_ + "/sle/v1/state"));
-  remove_v1_dir_if_empty(bpffs_ + "/sle");
+  remove_old_dirs_if_empty(bpffs_ + "/sle");
   EXPECT_FALSE(std::filesystem::exists(bpffs_ + "/sle/v1"));
+}
+
+TEST_F(PinningTest, TheStateKeptByLayoutV2IsConvertedBeforeV1s) {
+  std::filesystem::create_directories(bpffs_ + "/sle/v1");
+  std::filesystem::create_directories(bpffs_ + "/sle/v2");
+  PinnedBlob(bpffs_ + "/sle/v1/state").write("{\"kept\": 1}");
+  PinnedBlob(bpffs_ + "/sle/v2/state").write("{\"kept\": 2}");
+  convert_old_state(bpffs_ + "/sle");
+  EXPECT_EQ(PinnedBlob(layout_dir(bpffs_ + "/sle") + "/state").read(), "{\"kept\": 2}");
+  EXPECT_FALSE(std::filesystem::exists(bpffs_ + "/sle/v2/state"));
+}
+
+// Layout v2 made the maps this layout makes; its keys had no outcome. Counts in the hash and in a
+// slot of the cache (not yet emptied when that exporter stopped) both go on, under keys whose
+// outcome is unknown, since the hook keeps the outcome label.
+TEST_F(PinningTest, TheMapsOfLayoutV2AreConvertedWithTheOutcomeUnknown) {
+  const Hook bind = hook_named("bind");
+  const std::string v2_dir = bpffs_ + "/sle/v2/bind";
+  HookSettings settings;
+  settings.max_entries = 64;
+  settings.config.label_mask = spec(bind).labels;
+  const auto ncpu = static_cast<std::size_t>(libbpf_num_possible_cpus());
+  {
+    HookSettings v2 = settings;
+    v2.pin_dir = v2_dir;
+    const HookObject old(bind, Backend::tracepoint, v2);
+    const std::uint64_t in_hash = 5, slot_80 = 3, hash_80 = 2;
+    for (const auto& [port, count] : {std::pair{22, in_hash}, {80, hash_80}}) {
+      const sle_key key = port_key(static_cast<std::uint16_t>(port));
+      ASSERT_EQ(bpf_map_update_elem(old.counts_fd(0), &key, &count, BPF_ANY), 0);
+    }
+    std::vector<sle_cache> caches(ncpu);
+    caches.back().slots[7].key = port_key(80);
+    caches.back().slots[7].count = slot_80;
+    const std::uint32_t gen = 0;
+    ASSERT_EQ(bpf_map_update_elem(old.cache_fd(), &gen, caches.data(), BPF_ANY), 0);
+    std::vector<sle_totals> totals(ncpu);
+    totals[0].calls = in_hash + slot_80 + hash_80 + 1 + 3;  // 1 in overflow, 3 deleted by an expiry
+    totals[0].overflow = 1;
+    ASSERT_EQ(bpf_map_update_elem(old.totals_fd(), &gen, totals.data(), BPF_ANY), 0);
+  }
+  settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
+  settings.v2_pin_dir = v2_dir;
+  const HookObject object(bind, Backend::tracepoint, settings);
+  EXPECT_TRUE(object.maps_reused());
+  std::map<std::uint16_t, std::uint64_t> counts;
+  for (const auto& [key, count] :
+       read_generation(object.counts_fd(0), object.cache_fd(), 0, object.capacity())) {
+    EXPECT_EQ(key.outcome, SLE_OUTCOME_UNKNOWN) << key.port;
+    counts[key.port] = count;
+  }
+  EXPECT_EQ(counts, (std::map<std::uint16_t, std::uint64_t>{{22, 5}, {80, 5}}));
+  EXPECT_EQ(read_totals(object.totals_fd(), 0).calls, 14u);
+  EXPECT_EQ(read_totals(object.totals_fd(), 0).overflow, 1u);
+  EXPECT_FALSE(std::filesystem::exists(v2_dir));
+
+  // A hook without the outcome label keeps the keys as they were.
+  EXPECT_EQ(upgraded_key(port_key(80), label_bit(SLE_LABEL_PORT)).outcome, SLE_OUTCOME_NONE);
+  EXPECT_EQ(upgraded_key(port_key(80), label_bit(SLE_LABEL_OUTCOME)).outcome, SLE_OUTCOME_UNKNOWN);
 }
 
 TEST_F(PinningTest, BlobKeepsWhatWasWrittenLast) {

@@ -39,28 +39,6 @@ std::uint64_t counted_in(const HookObject& object, std::uint64_t id) {
                                               [&](const sle_key& k) { return k.cgroup_id == id; }));
 }
 
-TEST(RequireBpfLsm, FollowsTheActiveLsmList) {
-  if (!test::is_root()) GTEST_SKIP() << "SKIPPED: mounting securityfs needs root";
-  const std::string file = ensure_mounted("securityfs", "/sys/kernel/security") + "/lsm";
-  std::ifstream in(file);
-  std::string list;
-  ASSERT_TRUE(std::getline(in, list)) << file;
-  bool listed = false;
-  std::stringstream ss(list);
-  for (std::string name; std::getline(ss, name, ',');) listed = listed || name == "bpf";
-  if (listed) {
-    EXPECT_NO_THROW(require_bpf_lsm()) << list;  // this host: bpf is listed
-  } else {
-    try {
-      require_bpf_lsm();
-      ADD_FAILURE() << "no error, with " << list;
-    } catch (const SystemError& e) {
-      EXPECT_EQ(std::string(e.what()),
-                "bpf is not in the active LSM list (" + list + "); boot with lsm=" + list + ",bpf");
-    }
-  }
-}
-
 class ProbingTest : public ::testing::Test {
  protected:
   void SetUp() override {

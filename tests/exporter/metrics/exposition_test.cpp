@@ -301,6 +301,7 @@ TEST(OwnFamilies, WithoutHooks) {
                                       "socket_lsm_exporter_bpf_run_seconds_total",
                                       "socket_lsm_exporter_bpf_runs_total",
                                       "socket_lsm_exporter_bpf_recursion_misses_total",
+                                      "socket_lsm_exporter_lost_verdicts_total",
                                       "process_cpu_seconds_total",
                                       "process_virtual_memory_bytes",
                                       "process_resident_memory_bytes",
@@ -313,7 +314,7 @@ TEST(OwnFamilies, WithoutHooks) {
   // Every hook and backend, all 0.
   const MetricFamily& attached = *find(families, "socket_lsm_exporter_hook_attached");
   EXPECT_EQ(attached.type, MetricType::Gauge);
-  ASSERT_EQ(attached.metric.size(), kHookCount * kBackendOrder.size());
+  ASSERT_EQ(attached.metric.size(), kHookCount * kBackendInfo.size());
   EXPECT_EQ(labels_of(attached.metric[0]), "backend=lsm,hook=create");
   EXPECT_EQ(labels_of(attached.metric[3]), "backend=tracepoint,hook=create");
   EXPECT_EQ(labels_of(attached.metric[4]), "backend=lsm,hook=bind");

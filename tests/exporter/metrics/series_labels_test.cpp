@@ -30,6 +30,38 @@ TEST(SeriesLabels, AllLabelsOfAHookInContractOrder) {
             "family=inet6 type=stream protocol=tcp port=443 peer=public ");
 }
 
+TEST(SeriesLabels, OutcomeAndErrnoAfterTheSocketLabels) {
+  const std::uint32_t mask = spec(hook_named("connect")).labels & ~kCgroupLabels;
+  sle_key k = tcp_connect();
+  k.outcome = SLE_OUTCOME_DENIED;
+  k.err = 13;
+  EXPECT_EQ(render(series_labels(k, mask, nullptr)),
+            "family=inet6 type=stream protocol=tcp port=443 peer=public outcome=denied "
+            "errno=EACCES ");
+  k.err = 1;
+  EXPECT_EQ(render(series_labels(k, label_bit(SLE_LABEL_ERRNO), nullptr)), "errno=EPERM ");
+  k.outcome = SLE_OUTCOME_ALLOWED;
+  k.err = 0;
+  EXPECT_EQ(render(series_labels(k, mask, nullptr)),
+            "family=inet6 type=stream protocol=tcp port=443 peer=public outcome=allowed ");
+  k.outcome = SLE_OUTCOME_UNKNOWN;
+  EXPECT_EQ(render(series_labels(k, label_bit(SLE_LABEL_OUTCOME), nullptr)), "outcome=unknown ");
+}
+
+TEST(SeriesLabels, OutcomeAndErrnoValues) {
+  EXPECT_EQ(outcome_label(SLE_OUTCOME_NONE), "");
+  EXPECT_EQ(outcome_label(SLE_OUTCOME_ALLOWED), "allowed");
+  EXPECT_EQ(outcome_label(SLE_OUTCOME_DENIED), "denied");
+  EXPECT_EQ(outcome_label(SLE_OUTCOME_UNKNOWN), "unknown");
+  EXPECT_EQ(outcome_label(9), "9");
+  EXPECT_EQ(errno_label(0), "");
+  EXPECT_EQ(errno_label(1), "EPERM");
+  EXPECT_EQ(errno_label(13), "EACCES");
+  EXPECT_EQ(errno_label(97), "EAFNOSUPPORT");
+  EXPECT_EQ(errno_label(4000), "4000");  // no such errno: the number
+  EXPECT_EQ(errno_label(0xffff), "65535");
+}
+
 TEST(SeriesLabels, SwitchedOffLabelsAreLeftOut) {
   const std::uint32_t mask = label_bit(SLE_LABEL_PROTOCOL) | label_bit(SLE_LABEL_PEER);
   // The kernel keeps the family for the protocol's name; the family label itself is gone.
