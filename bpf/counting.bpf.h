@@ -78,21 +78,6 @@ struct {
 	__type(value, struct sle_cache);
 } sle_cache SEC(".maps");
 
-/* One hook call as its body saw it, before the config shapes it into a key. */
-struct sle_call {
-	__u64 cgroup_id; /* a stashed call: its caller's cgroup; else 0, the current task's */
-	__u32 level;	 /* setsockopt */
-	__u32 optname;	 /* setsockopt */
-	__u16 family;
-	__u16 type;
-	__u16 protocol;
-	__u16 port;    /* host order */
-	__u16 err;     /* denied: the errno */
-	__u8 has_port; /* an inet or inet6 port goes with the call */
-	__u8 peer;     /* enum sle_peer_class */
-	__u8 outcome;  /* enum sle_outcome; 0 (not seen) counts as unknown */
-	__u8 pad[3];   /* explicit: the struct is copied into a map (the stash) */
-};
 
 static __always_inline bool sle_label_on(enum sle_label label)
 {
@@ -293,86 +278,6 @@ static __always_inline void sle_set_verdict(struct sle_call *call, long ret)
 	}
 	call->outcome = SLE_OUTCOME_DENIED;
 	call->err = (__u16)(ret < 0 && ret >= -0xffff ? -ret : 0xffff);
-}
-
-/*
- * Counting at the hook's return where only a kretprobe can see it (the kprobe backend with the
- * outcome labels on): the arguments are gone by then, so the entry program describes the call
- * (with its caller's cgroup) and stashes it per thread, and the return program counts it with the
- * verdict. Every stashed call is counted once, by the first of:
- *   - the return program, with the verdict;
- *   - the thread's next call of the hook, as unknown, when the kretprobe missed this return (more
- *     threads inside the hook than its maxactive instances; the kernel's count of those is in
- *     bpf_link_info only from 6.7): a stash is inserted only where there is none, to see that;
- *   - the thread's exit (sle_drain_exiting_thread), as unknown, when it makes no next call.
- * With no room to stash, the entry counts the call itself, as unknown. The unknown ones are also
- * in sle_lost_verdicts. User space attaches the return programs before the entry ones, so that
- * no call is stashed with none to take it. One case gives a call another's verdict: a thread
- * whose last return was missed, and whose next entry the kernel skips (recursion_misses): that
- * next return then counts the old call.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2048); /* threads inside the hook at once; 1 unless kprobe + outcome */
-	__type(key, __u64);	   /* bpf_get_current_pid_tgid(): a thread */
-	__type(value, struct sle_call);
-} sle_stash SEC(".maps");
-
-/* Calls counted as unknown because their verdict was lost (see above). */
-__u64 sle_lost_verdicts = 0;
-
-static __always_inline void sle_count_lost(struct sle_call *call, enum sle_flavour kind)
-{
-	call->outcome = SLE_OUTCOME_UNKNOWN;
-	call->err = 0;
-	if (sle_count(call, kind))
-		__sync_fetch_and_add(&sle_lost_verdicts, 1);
-}
-
-static __always_inline void sle_stash_call(struct sle_call *call)
-{
-	__u64 thread = bpf_get_current_pid_tgid();
-	struct sle_call *left, lost;
-
-	if (!sle_family_counted(call))
-		return; /* the self-test is checked at the return, where it counts */
-	call->cgroup_id = bpf_get_current_cgroup_id();
-	left = bpf_map_lookup_elem(&sle_stash, &thread);
-	if (left) { /* this thread's last call never reached the return program */
-		lost = *left;
-		*left = *call;
-		sle_count_lost(&lost, SLE_PROBE);
-		return;
-	}
-	if (bpf_map_update_elem(&sle_stash, &thread, call, BPF_NOEXIST))
-		sle_count_lost(call, SLE_PROBE);
-}
-
-static __always_inline void sle_count_stashed(long ret)
-{
-	__u64 thread = bpf_get_current_pid_tgid();
-	struct sle_call *stashed = bpf_map_lookup_elem(&sle_stash, &thread), call;
-
-	if (!stashed)
-		return; /* its entry was skipped (recursion_misses) or counted it already */
-	call = *stashed;
-	bpf_map_delete_elem(&sle_stash, &thread);
-	sle_set_verdict(&call, ret);
-	sle_count(&call, SLE_PROBE);
-}
-
-/* A thread exits: a call it stashed whose return was missed is counted now. Runs from a raw
- * tracepoint, which kprobe programs do not interrupt but which is no kprobe: atomic updates. */
-static __always_inline void sle_drain_exiting_thread(void)
-{
-	__u64 thread = bpf_get_current_pid_tgid();
-	struct sle_call *left = bpf_map_lookup_elem(&sle_stash, &thread), lost;
-
-	if (!left)
-		return;
-	lost = *left;
-	bpf_map_delete_elem(&sle_stash, &thread);
-	sle_count_lost(&lost, SLE_TRAMPOLINE);
 }
 
 #endif /* SLE_COUNTING_BPF_H */

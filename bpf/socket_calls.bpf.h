@@ -8,7 +8,7 @@
  *   kprobe_  at the entry (kprobe backend, outcome labels off)
  *   kret_    kret_entry_ stashes at the entry, kret_exit_ counts at the return, with the verdict,
  *            and kret_thread_exit counts what an exiting thread left stashed (kprobe backend,
- *            outcome labels on; counting.bpf.h)
+ *            outcome labels on; stash.bpf.h)
  *   tp_      at the syscall's entry tracepoint (tracepoint backend: the verdict is not visible)
  * User space picks the set by the names' prefixes (exporter/hooks/backend.h).
  */
@@ -17,6 +17,7 @@
 
 #include "counting.bpf.h"
 #include "socket_read.bpf.h"
+#include "stash.bpf.h"
 
 /* A call on an existing socket, described by the socket alone. */
 static __always_inline void sle_call_from_socket(struct sle_call *call, struct socket *sock,

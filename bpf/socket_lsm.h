@@ -118,6 +118,28 @@ struct sle_cache {
 	struct sle_slot slots[SLE_CACHE_SLOTS];
 };
 
+/* One hook call as its body saw it, before the config shapes it into a key (bpf/counting.bpf.h). */
+struct sle_call {
+	__u64 cgroup_id; /* a stashed call: its caller's cgroup; else 0, the current task's */
+	__u32 level;	 /* setsockopt */
+	__u32 optname;	 /* setsockopt */
+	__u16 family;
+	__u16 type;
+	__u16 protocol;
+	__u16 port;    /* host order */
+	__u16 err;     /* denied: the errno */
+	__u8 has_port; /* an inet or inet6 port goes with the call */
+	__u8 peer;     /* enum sle_peer_class */
+	__u8 outcome;  /* enum sle_outcome; 0 (not seen) counts as unknown */
+	__u8 pad[3];   /* explicit: the struct is copied into a map (the stash) */
+};
+
+/* The kprobe backend's slot per thread (bpf/stash.bpf.h): a call waiting for its return. */
+struct sle_stash_slot {
+	struct sle_call call;
+	__u64 pending; /* 1: call waits for its return */
+};
+
 /* Read-only configuration, set by user space between open and load. */
 struct sle_hook_config {
 	__u32 label_mask; /* SLE_LABEL_BIT()s kept */

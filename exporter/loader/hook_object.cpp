@@ -42,6 +42,18 @@ void share_bss(bpf_object* obj) {
     throw SystemError(std::string("mapping .bss of BPF object ") + bpf_object__name(obj), errno);
 }
 
+// The kprobe backend's per-thread stash (bpf/stash.bpf.h): the task's own storage where kprobe
+// programs may use it (5.11+, the kernels with bpf_get_current_task_btf), else a hash by thread
+// id, as big as the threads inside one hook at once, and 1 entry where nothing uses it.
+void prepare_stash(bpf_map* stash, bool used, std::uint32_t kernel_features,
+                   const std::string& what) {
+  if (kernel_features & SLE_FEAT_TASK_BTF) return;  // the task storage the object declares
+  int err = bpf_map__set_type(stash, BPF_MAP_TYPE_HASH);
+  if (!err) err = bpf_map__set_map_flags(stash, 0);
+  if (!err) err = bpf_map__set_max_entries(stash, used ? 2048 : 1);
+  if (err) throw SystemError("making the stash of " + what + " a hash", -err);
+}
+
 }  // namespace
 
 void HookObject::ObjectCloser::operator()(bpf_object* obj) const { bpf_object__close(obj); }
@@ -73,11 +85,9 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
     maps_reused_ = pin_maps(maps, settings.pin_dir, what);
   }
 
-  // The stash serves only the kprobe backend's return programs (bpf/counting.bpf.h).
   const bool outcome = (settings.config.label_mask & SLE_OUTCOME_LABELS) != 0;
-  if (backend != Backend::kprobe || !outcome)
-    if (const int err = bpf_map__set_max_entries(find_map(obj, "sle_stash"), 1))
-      throw SystemError("setting the stash capacity of " + what, -err);
+  prepare_stash(find_map(obj, "sle_stash"), backend == Backend::kprobe && outcome,
+                settings.kernel_features, what);
   int selected = 0;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, obj) {
@@ -109,7 +119,7 @@ HookObject::~HookObject() {
 
 void HookObject::attach() {
   // The programs that stash a call at the hook's entry go last, once those that take the stash
-  // at its return run: else a call between the two would stay stashed (bpf/counting.bpf.h).
+  // at its return run: else a call between the two would stay stashed (bpf/stash.bpf.h).
   std::vector<bpf_program*> order;
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, object_.get()) {

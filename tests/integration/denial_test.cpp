@@ -124,9 +124,9 @@ Expected landlock_series(const std::string& backend, const std::string& open_cla
   const bool sees = outcome_under(backend) == "allowed";
   using Labels = std::map<std::string, std::string>;
   const Labels tcp = {{"family", "inet"}, {"type", "stream"}, {"protocol", "tcp"}};
-  const auto key = [&](const std::string& hook, Labels more, const std::string& outcome) {
+  const auto key = [&](const std::string& hook, const Labels& more, const std::string& outcome) {
     Labels l = tcp;
-    for (auto& [k, v] : more) l[k] = v;
+    for (const auto& [k, v] : more) l[k] = v;
     if (sees && outcome == "denied") {
       l["outcome"] = "denied";
       l["errno"] = "EACCES";

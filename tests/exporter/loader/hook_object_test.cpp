@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "common/mounts.h"
 #include "kernel_calls.h"
 #include "loader/embedded_objects.h"
@@ -33,6 +36,7 @@
 namespace sle {
 namespace {
 
+using test::counts_now;
 using test::entries_where;
 using test::setsockopt_calls;
 using test::sum_counts;
@@ -351,6 +355,83 @@ TEST_F(HookObjectTest, KprobeAttachFailsWithTheKernelsReason) {
   EXPECT_EQ(message,
             "attaching kret_exit_socket_setsockopt of setsockopt (kprobe): No such file or "
             "directory");
+}
+
+// A map a loaded program uses, by name (the kernel's copy of it).
+UniqueFd map_of(int prog_fd, const std::string& name) {
+  std::uint32_t ids[16] = {};
+  bpf_prog_info info{};
+  info.nr_map_ids = 16;
+  info.map_ids = reinterpret_cast<std::uint64_t>(ids);
+  std::uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return UniqueFd();
+  for (std::uint32_t i = 0; i < std::min<std::uint32_t>(info.nr_map_ids, 16); ++i) {
+    UniqueFd fd(bpf_map_get_fd_by_id(ids[i]));
+    bpf_map_info map{};
+    std::uint32_t map_len = sizeof map;
+    if (fd && bpf_obj_get_info_by_fd(fd.get(), &map, &map_len) == 0 && name == map.name) return fd;
+  }
+  return UniqueFd();
+}
+
+// The kprobe backend's stash (bpf/stash.bpf.h), without kprobes: a call this thread left pending,
+// as when the kretprobe missed its return, is counted once, as unknown, when the thread exits.
+// The thread-exit program (a raw tracepoint) runs here through BPF_PROG_TEST_RUN, in this thread;
+// the slot is this thread's hash entry (kernels before 5.11) or its task storage (5.11+).
+TEST_F(HookObjectTest, AThreadsExitCountsTheCallItLeftPendingAsUnknown) {
+  const Hook hook = hook_named("setsockopt");
+  const int optname = unique_number(11);
+  for (const std::uint32_t features : {0u, static_cast<std::uint32_t>(SLE_FEAT_TASK_BTF)}) {
+    SCOPED_TRACE(features ? "task storage" : "hash");
+    HookSettings settings = settings_with(hook);
+    settings.kernel_features = features;
+    const HookObject object(hook, Backend::kprobe, settings);
+    int exit_prog = -1;
+    for (const auto& p : object.programs())
+      if (p.name == "kret_thread_exit") exit_prog = p.fd;
+    ASSERT_GE(exit_prog, 0);
+    const UniqueFd stash = map_of(exit_prog, "sle_stash");
+    ASSERT_TRUE(stash);
+    // The key: this thread's id in the hash; a pidfd of this process (whose main thread this
+    // test runs in) for the task storage.
+    const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+    ASSERT_EQ(::gettid(), ::getpid()) << "the test must run in the main thread";
+    const int key = features ? pidfd.get() : ::gettid();
+    sle_stash_slot slot{};
+    slot.call.cgroup_id = 4242;
+    slot.call.family = kAfInet;
+    slot.call.type = kSockDgram;
+    slot.call.protocol = kIpprotoUdp;
+    slot.call.level = kSolSocket;
+    slot.call.optname = static_cast<std::uint32_t>(optname);
+    slot.pending = 1;
+    ASSERT_EQ(bpf_map_update_elem(stash.get(), &key, &slot, BPF_ANY), 0) << errno_text(errno);
+
+    std::uint64_t args[1] = {};
+    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof args);
+    ASSERT_EQ(bpf_prog_test_run_opts(exit_prog, &run), 0) << errno_text(errno);
+    const auto counted = counts_now(object);
+    ASSERT_EQ(counted.size(), 1u);
+    EXPECT_EQ(counted[0].first.cgroup_id, 4242u);
+    EXPECT_EQ(counted[0].first.optname, static_cast<std::uint32_t>(optname));
+    EXPECT_EQ(counted[0].first.outcome, SLE_OUTCOME_UNKNOWN);
+    EXPECT_EQ(counted[0].first.err, 0);
+    EXPECT_EQ(counted[0].second, 1u);
+    EXPECT_EQ(read_totals(object.totals_fd(), object.generation()).calls, 1u);
+    EXPECT_EQ(object.lost_verdicts(), 1u);
+    // Taken: a second exit counts nothing more.
+    ASSERT_EQ(bpf_prog_test_run_opts(exit_prog, &run), 0);
+    EXPECT_EQ(sum_counts(counts_now(object)), 1u);
+    EXPECT_EQ(object.lost_verdicts(), 1u);
+    sle_stash_slot left{};
+    const int found = bpf_map_lookup_elem(stash.get(), &key, &left);
+    if (features) {
+      EXPECT_EQ(found, 0);
+      EXPECT_EQ(left.pending, 0u);
+    } else {
+      EXPECT_NE(found, 0) << "the hash entry of the thread is given back";
+    }
+  }
 }
 
 TEST_F(HookObjectTest, DestroyingReleasesThePrograms) {
