@@ -78,7 +78,6 @@ struct {
 	__type(value, struct sle_cache);
 } sle_cache SEC(".maps");
 
-
 static __always_inline bool sle_label_on(enum sle_label label)
 {
 	return sle_cfg.label_mask & SLE_LABEL_BIT(label);

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/unique_fd.h"
 #include "common/mounts.h"
+#include "common/unique_fd.h"
 #include "kernel_calls.h"
 #include "loader/embedded_objects.h"
 #include "loader/map_reader.h"
