@@ -81,8 +81,6 @@ LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupTrack
   add(SLE_LABEL_PEER, peer_label(key.peer));
   add(SLE_LABEL_LEVEL, level_name(key.level));
   add(SLE_LABEL_OPTNAME, optname_name(key.level, key.optname));
-  add(SLE_LABEL_OUTCOME, outcome_label(key.outcome));
-  add(SLE_LABEL_ERRNO, errno_label(key.err));
   if (mask & kCgroupLabels) {
     if (cgroup) {
       add(SLE_LABEL_CGROUP, cgroup->path);
@@ -95,6 +93,8 @@ LabelSet series_labels(const sle_key& key, std::uint32_t mask, const CgroupTrack
       add(SLE_LABEL_CGROUP, std::string(CgroupTracker::kUnknownPath));
     }
   }
+  add(SLE_LABEL_OUTCOME, outcome_label(key.outcome));
+  add(SLE_LABEL_ERRNO, errno_label(key.err));
   return labels;
 }
 

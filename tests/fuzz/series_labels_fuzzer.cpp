@@ -1,6 +1,7 @@
 // metrics/series_labels.h on any map key bytes: every label is one the mask keeps, at most once,
-// in the contract's order, with a non-empty value; cgroup-derived labels are well formed; the
-// label text has no raw newline.
+// in the order of enum sle_label, with a non-empty value; cgroup-derived labels are well formed;
+// an outcome is one of its three names (or the number of an unknown one), an errno only with a
+// non-zero err; the label text has no raw newline.
 // port_label and peer_label on any class byte.
 //
 // Input: the 32 bytes of an sle_key (what the kernel wrote into the map), a 32-bit label mask, a
@@ -52,6 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(sle::fuzz::is_container_id(label.value), printable(label.value));
     if (index == SLE_LABEL_CGROUP)
       FUZZ_CHECK(label.value == (known_cgroup ? path : "unknown"), printable(label.value));
+    if (index == SLE_LABEL_OUTCOME)
+      FUZZ_CHECK(key.outcome > SLE_OUTCOME_UNKNOWN || label.value == "allowed" ||
+                     label.value == "denied" || label.value == "unknown",
+                 printable(label.value));
+    if (index == SLE_LABEL_ERRNO) FUZZ_CHECK(key.err != 0, printable(label.value));
   }
 
   // The text the series is kept as: {name="value",...}, or nothing for no labels.
