@@ -142,6 +142,22 @@ sle_key upgraded_key(sle_key key, std::uint32_t label_mask) {
   return key;
 }
 
+namespace {
+
+// The end of a conversion from an older layout: its pins removed, its directory too when that
+// leaves it empty, and the log line saying the counters go on.
+void finish_conversion(std::span<const std::string> paths, const std::string& dir,
+                       std::string_view layout, std::string_view what, std::size_t keys) {
+  for (const std::string& path : paths)
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      throw SystemError("unpinning " + path, errno);
+  ::rmdir(dir.c_str());  // only when empty: anything else there is not ours to remove
+  log::info("Converted the maps pinned by layout " + std::string(layout) + "; the counters go on",
+            {{"hook", what}, {"keys", std::to_string(keys)}});
+}
+
+}  // namespace
+
 bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int totals_fd,
                      std::uint32_t label_mask, std::string_view what) {
   const std::string paths[3] = {v1_dir + "/sle_counts_0", v1_dir + "/sle_counts_1",
@@ -187,12 +203,7 @@ bool convert_v1_maps(const std::string& v1_dir, const int counts_fds[2], int tot
       log::warn("Counts pinned by layout v1 do not fit this capacity: counted as overflow",
                 {{"hook", what}, {"calls", std::to_string(unplaced)}});
   }
-  for (const std::string& path : paths)
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      throw SystemError("unpinning " + path, errno);
-  ::rmdir(v1_dir.c_str());  // only when empty: anything else there is not ours to remove
-  log::info("Converted the maps pinned by layout v1; the counters go on",
-            {{"hook", what}, {"keys", std::to_string(keys)}});
+  finish_conversion(paths, v1_dir, "v1", what, keys);
   return true;
 }
 
@@ -268,12 +279,7 @@ bool convert_v2_maps(const std::string& v2_dir, const int counts_fds[2], int tot
       log::warn("Counts pinned by layout v2 do not fit this capacity: counted as overflow",
                 {{"hook", what}, {"calls", std::to_string(unplaced)}});
   }
-  for (const std::string& path : paths)
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-      throw SystemError("unpinning " + path, errno);
-  ::rmdir(v2_dir.c_str());  // only when empty: anything else there is not ours to remove
-  log::info("Converted the maps pinned by layout v2; the counters go on",
-            {{"hook", what}, {"keys", std::to_string(keys)}});
+  finish_conversion(paths, v2_dir, "v2", what, keys);
   return true;
 }
 

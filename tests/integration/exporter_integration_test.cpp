@@ -217,11 +217,9 @@ TEST_F(ExporterTest, CountsEveryHookAtTheEntryWithoutTheOutcomeLabels) {
   EXPECT_EQ(series_of(samples, cgroup.path()), expected_series(ports, ""));
   EXPECT_EQ(invariant_broken(samples), "");
 
-  std::string backend;
+  const std::string backend = attached_backend(samples);
   std::set<std::string> programs;
   for (const auto& [key, s] : samples) {
-    if (s.name == "socket_lsm_exporter_hook_attached" && s.value == 1)
-      backend = s.labels.at("backend");
     if (s.name == "socket_lsm_exporter_bpf_recursion_misses_total")
       programs.insert(s.labels.at("program").substr(0, s.labels.at("program").find("_s")));
   }
