@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/capabilities.h"
 #include "common/error.h"
+#include "common/logging.h"
 
 namespace sle {
 namespace {
@@ -95,6 +97,41 @@ SavedState parse_saved_state(const std::string& text) {
     return state;
   } catch (const json::exception& e) {
     throw Error(std::string("not a state this exporter wrote: ") + e.what());
+  }
+}
+
+void take_back_state(const PinnedBlob& blob, CgroupTracker* tracker, std::span<HookReading> hooks) {
+  const auto text = blob.read();
+  if (!text) return;
+  SavedState saved;
+  try {
+    saved = parse_saved_state(*text);
+  } catch (const std::exception& e) {
+    log::warn("The kept state cannot be read; starting without it", {{"err", e.what()}});
+    return;
+  }
+  const auto now = CgroupTracker::Clock::now();
+  if (tracker) tracker->restore(saved.cgroups_at(now), now);
+  for (HookReading& h : hooks) {
+    const auto it = saved.hooks.find(std::string(h.object->hook().name()));
+    if (it == saved.hooks.end() || !h.object->maps_reused()) continue;
+    h.series.restore(it->second.retained, it->second.expired);
+  }
+  log::info("Took back the state kept at the last stop",
+            {{"cgroups", std::to_string(saved.cgroups.size())}});
+}
+
+void keep_state(PinnedBlob& blob, const CgroupTracker* tracker,
+                std::span<const HookReading> hooks) {
+  capabilities::enable_bpf_for_this_thread();  // kernels before 5.19 only
+  SavedState saved;
+  if (tracker) saved.set_cgroups(tracker->known(), CgroupTracker::Clock::now());
+  for (const HookReading& h : hooks)
+    saved.hooks[std::string(h.object->hook().name())] = {h.series.retained(), h.series.expired()};
+  try {
+    blob.write(to_json(saved));
+  } catch (const std::exception& e) {
+    log::error("Keeping the state failed", {{"err", e.what()}});
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "metrics/exposition.h"
+#include "metrics/generation_reader.h"
 #include "metrics/hook_series.h"
 #include "metrics/snapshot.h"
 
@@ -16,8 +17,14 @@ struct HookSeriesPeer {
   static std::size_t key_count(const HookSeries& s) { return s.keys_.size(); }
 };
 
+struct GenerationReaderPeer {
+  static std::uint64_t settle_waits(const GenerationReader& r) { return r.settle_waits_; }
+};
+
 struct SnapshotReaderPeer {
-  static std::uint64_t settle_waits(const SnapshotReader& r) { return r.settle_waits_; }
+  static std::uint64_t settle_waits(const SnapshotReader& r) {
+    return GenerationReaderPeer::settle_waits(r.reader_);
+  }
 };
 
 inline std::string text_of(const Exposition& e) {

@@ -1,9 +1,16 @@
-// The state kept across restarts: what goes in comes out, deaths as ages, and damage is refused.
+// The state kept across restarts: what goes in comes out, deaths as ages, and damage is refused;
+// kept from real pinned hook maps' series and taken back only beside the same maps (root).
 #include "metrics/saved_state.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "common/error.h"
+#include "common/mounts.h"
+#include "kernel_calls.h"
+#include "reading.h"
 
 namespace sle {
 namespace {
@@ -47,6 +54,74 @@ TEST(SavedState, RefusesWhatItDidNotWrite) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "state of version 7, this exporter reads 1");
   }
+}
+
+// --- kept beside pinned maps, taken back (root) ----------------------------------------------
+
+class KeptStateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!test::is_root()) GTEST_SKIP() << "SKIPPED: mounting bpffs and loading BPF need root";
+    ensure_mounted("tracefs", "/sys/kernel/tracing");
+    char dir[] = "/tmp/sle-kept-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    bpffs_ = dir;
+    ASSERT_EQ(::mount("bpf", bpffs_.c_str(), "bpf", 0, nullptr), 0) << errno_text(errno);
+    config_.pin_path = bpffs_ + "/sle";
+  }
+  void TearDown() override {
+    if (bpffs_.empty()) return;
+    ::umount2(bpffs_.c_str(), MNT_DETACH);
+    ::rmdir(bpffs_.c_str());
+  }
+  // Keeps, from the pinned maps' reader, 3 retained in one series and 9 expired.
+  void keep_some_counts(PinnedBlob& blob) {
+    HookSet hooks = HookSet::attach(config_);
+    GenerationReader reader(hooks, config_, nullptr);
+    reader.hooks()[0].series.restore(retained_, 9);
+    keep_state(blob, nullptr, reader.hooks());
+  }
+  std::string bpffs_;
+  Config config_ = test::setsockopt_only(std::chrono::milliseconds(0));
+  const std::vector<HookSeries::Retained> retained_ = {{"{optname=\"1\"}", 3}};
+};
+
+TEST_F(KeptStateTest, TheSeriesCountsComeBackBesideTheSameMaps) {
+  PinnedBlob blob(bpffs_ + "/state");
+  keep_some_counts(blob);
+  const SavedState saved = parse_saved_state(*blob.read());
+  ASSERT_EQ(saved.hooks.count("setsockopt"), 1u);
+  EXPECT_EQ(saved.hooks.at("setsockopt").expired, 9u);
+  EXPECT_TRUE(saved.cgroups.empty());  // no tracker
+
+  HookSet hooks = HookSet::attach(config_);  // the pinned maps again
+  ASSERT_TRUE(hooks.object(hook_named("setsockopt"))->maps_reused());
+  GenerationReader reader(hooks, config_, nullptr);
+  take_back_state(blob, nullptr, reader.hooks());
+  const HookSeries& series = reader.hooks()[0].series;
+  EXPECT_EQ(series.expired(), 9u);
+  ASSERT_EQ(series.retained().size(), 1u);
+  EXPECT_EQ(series.retained()[0].labels, retained_[0].labels);
+  EXPECT_EQ(series.retained()[0].count, 3u);
+}
+
+TEST_F(KeptStateTest, NotBesideNewMapsNorFromADamagedState) {
+  PinnedBlob blob(bpffs_ + "/state");
+  keep_some_counts(blob);
+  Config unpinned = config_;
+  unpinned.pin_path.clear();
+  {
+    HookSet hooks = HookSet::attach(unpinned);  // new maps: the kept counts would count twice
+    GenerationReader reader(hooks, unpinned, nullptr);
+    take_back_state(blob, nullptr, reader.hooks());
+    EXPECT_EQ(reader.hooks()[0].series.expired(), 0u);
+    EXPECT_TRUE(reader.hooks()[0].series.retained().empty());
+  }
+  blob.write("not json");
+  HookSet hooks = HookSet::attach(config_);
+  GenerationReader reader(hooks, config_, nullptr);
+  take_back_state(blob, nullptr, reader.hooks());  // logged, and left
+  EXPECT_EQ(reader.hooks()[0].series.expired(), 0u);
 }
 
 }  // namespace

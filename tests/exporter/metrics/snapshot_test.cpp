@@ -11,15 +11,14 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/mounts.h"
 #include "kernel_calls.h"
-#include "loader/cgroup_tracepoint.h"
 #include "peers.h"
+#include "reading.h"
 #include "test_cgroup.h"
 
 namespace sle {
@@ -27,51 +26,23 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::entries_where;
+using test::real_tracker;
 using test::setsockopt_calls;
+using test::setsockopt_only;
 using test::sum_counts;
 using test::unique_number;
 
 constexpr int kSolSocket = 1;
 
-// The setsockopt series whose optname label is the number, in the snapshot's /metrics body, as
-// name=value,... (unquoted) and its value.
+// The setsockopt series whose optname label is the number, in the snapshot's /metrics body.
 std::map<std::string, std::uint64_t> with_optname(const Snapshot& snap, int optname) {
-  std::map<std::string, std::uint64_t> out;
-  const std::string mine = "optname=\"" + std::to_string(optname) + "\"";
-  std::istringstream lines(test::text_of(*snap.exposition));
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.starts_with("socket_lsm_setsockopt_total{") || line.find(mine) == std::string::npos)
-      continue;
-    const auto open = line.find('{'), close = line.rfind('}');
-    std::string text;
-    for (const char c : line.substr(open + 1, close - open - 1))
-      if (c != '"') text += c;
-    out[text] = std::stoull(line.substr(close + 2));
-  }
-  return out;
+  return test::with_optname(test::text_of(*snap.exposition), "socket_lsm_setsockopt_total",
+                            optname);
 }
 
 // sum(series) + overflow + expired == calls.
 bool invariant_holds(const HookSnapshot& h) {
   return h.labelled + h.overflow + h.expired == h.calls;
-}
-
-// The cgroup tracker on the real cgroup2 mount, named by the cgroup tracepoints.
-std::unique_ptr<CgroupTracker> real_tracker() {
-  const auto mount = find_mount_entry(read_mountinfo(), "cgroup2");
-  if (!mount) throw std::runtime_error("no cgroup2 mount");
-  return std::make_unique<CgroupTracker>(mount->mount_point, mount->root,
-                                         std::make_unique<CgroupTracepoint>());
-}
-
-// A config with only the setsockopt hook, on the tracepoint backend.
-Config setsockopt_only(std::chrono::milliseconds read_interval) {
-  Config config = default_config();
-  config.backend = Backend::tracepoint;
-  config.read_interval = read_interval;
-  for (const Hook hook : all_hooks())
-    config.hooks[hook.index()].enabled = hook == hook_named("setsockopt");
-  return config;
 }
 
 Config no_hooks(std::chrono::milliseconds read_interval) {
@@ -322,21 +293,16 @@ TEST_F(SnapshotTest, ACountWithoutItsCallFailsTheReadAfterAGracePeriod) {
   setsockopt_calls(kSolSocket, optname, 2);
   const auto good = reader.latest();
   ASSERT_EQ(reader.read_errors(), 0u);
-  // A key with a count of 5 and no call for it, in the generation the next read reads.
-  const std::uint64_t value = 5;
-  sle_key fake{};
-  fake.level = kSolSocket;
-  fake.optname = static_cast<std::uint32_t>(unique_number(24));
-  const std::uint32_t next = object.generation();
-  ASSERT_EQ(bpf_map_update_elem(object.counts_fd(next), &fake, &value, BPF_NOEXIST), 0);
+  const auto fake = test::write_uncounted_key(object, unique_number(24));
   setsockopt_calls(kSolSocket, optname, 1);  // so that the generation is walked
   const auto kept = reader.latest();
   EXPECT_EQ(reader.read_errors(), 1u);
   EXPECT_EQ(test::SnapshotReaderPeer::settle_waits(reader), 1u);
-  EXPECT_EQ(test::text_of(*kept->exposition).find(std::to_string(fake.optname)), std::string::npos);
+  EXPECT_EQ(test::text_of(*kept->exposition).find(std::to_string(fake.key.optname)),
+            std::string::npos);
   EXPECT_EQ(with_optname(*kept, optname), with_optname(*good, optname));
   // Without it the reads are exact again.
-  ASSERT_EQ(bpf_map_delete_elem(object.counts_fd(next), &fake), 0);
+  ASSERT_EQ(bpf_map_delete_elem(object.counts_fd(fake.gen), &fake.key), 0);
   reader.latest();
   const auto fine = reader.latest();
   EXPECT_EQ(reader.read_errors(), 1u);

@@ -1,0 +1,171 @@
+// When reads happen, with a read that only counts (and, where a test needs it, waits to be let
+// go): at each scrape with a zero interval, shared by scrapes that arrive during it; on the
+// schedule's own thread with an interval; never two at once, none after stop(). The unit tests'
+// ThreadSanitizer build (tests/sanitize) runs these too.
+#include "metrics/read_schedule.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace sle {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A read that counts itself, checks that no other read runs, and, while held, waits until let go.
+class Reads {
+ public:
+  std::function<void()> read() {
+    return [this] {
+      if (running_.fetch_add(1) != 0) overlapped_ = true;
+      {
+        std::unique_lock lock(mu_);
+        ++started_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !held_; });
+      }
+      running_.fetch_sub(1);
+      ++done_;
+    };
+  }
+  void hold() {
+    const std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  void let_go() {
+    {
+      const std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    changed_.notify_all();
+  }
+  // Waits until `n` reads have started; false after 5 s.
+  bool wait_started(int n) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, 5s, [&] { return started_ >= n; });
+  }
+  int done() const { return done_; }
+  // A scrape, on a thread of its own, whose read is under way and held when this returns.
+  std::thread held_scrape(ReadSchedule& schedule) {
+    hold();
+    const int before = started();
+    std::thread scrape([&schedule] { schedule.on_scrape(); });
+    if (!wait_started(before + 1)) ADD_FAILURE() << "the scrape's read did not start within 5 s";
+    return scrape;
+  }
+  bool overlapped() const { return overlapped_; }
+  int started() {
+    const std::lock_guard lock(mu_);
+    return started_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool held_ = false;
+  int started_ = 0;
+  std::atomic<int> running_{0};
+  std::atomic<int> done_{0};
+  std::atomic<bool> overlapped_{false};
+};
+
+TEST(ReadSchedule, ZeroIntervalReadsAtStartAndAtEachScrape) {
+  Reads reads;
+  ReadSchedule schedule(0ms, reads.read());
+  schedule.start();
+  EXPECT_EQ(reads.done(), 1);
+  schedule.on_scrape();
+  schedule.on_scrape();
+  EXPECT_EQ(reads.done(), 3);
+  schedule.stop();
+  schedule.on_scrape();  // stopped: no read
+  EXPECT_EQ(reads.done(), 3);
+}
+
+TEST(ReadSchedule, ScrapesArrivingDuringAReadShareIt) {
+  Reads reads;
+  ReadSchedule schedule(0ms, reads.read());
+  schedule.start();
+  std::thread first = reads.held_scrape(schedule);
+  std::vector<std::thread> others;
+  for (int i = 0; i < 4; ++i) others.emplace_back([&] { schedule.on_scrape(); });
+  std::this_thread::sleep_for(200ms);  // they reach the wait (a late one would read anew: below)
+  reads.let_go();
+  first.join();
+  for (auto& t : others) t.join();
+  // Start, the first scrape's read, and none of the four's own: each returned after the shared
+  // read completed. (One scheduled so late that it found no read under way reads on its own, which
+  // the 200 ms make unlikely: at most one more.)
+  EXPECT_GE(reads.done(), 2);
+  EXPECT_LE(reads.done(), 3);
+  EXPECT_FALSE(reads.overlapped());
+}
+
+TEST(ReadSchedule, StopWaitsForAScrapesReadUnderWay) {
+  Reads reads;
+  ReadSchedule schedule(0ms, reads.read());
+  schedule.start();
+  std::thread scrape = reads.held_scrape(schedule);
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    schedule.stop();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(stopped) << "stop() returned during a read";
+  reads.let_go();
+  stopper.join();
+  scrape.join();
+  EXPECT_TRUE(stopped);
+  EXPECT_EQ(reads.done(), 2);
+}
+
+TEST(ReadSchedule, AnIntervalReadsOnItsOwnThreadAndScrapesDoNotRead) {
+  Reads reads;
+  ReadSchedule schedule(20ms, reads.read());
+  schedule.start();
+  EXPECT_EQ(reads.done(), 1);  // the first read, before start() returns
+  ASSERT_TRUE(reads.wait_started(4)) << "fewer than 3 reads of its own within 5 s";
+  schedule.stop();
+  const int after = reads.done();
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(reads.done(), after) << "a read after stop()";
+  EXPECT_FALSE(reads.overlapped());
+}
+
+TEST(ReadSchedule, StopDoesNotWaitOutTheInterval) {
+  Reads reads;
+  ReadSchedule schedule(1h, reads.read());
+  schedule.start();
+  schedule.on_scrape();  // an interval: the scrape takes the last read
+  EXPECT_EQ(reads.done(), 1);
+  const auto start = std::chrono::steady_clock::now();
+  schedule.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(reads.done(), 1);
+}
+
+TEST(ReadSchedule, ScrapesAndTheScheduleNeverReadTwiceAtOnce) {
+  Reads reads;
+  ReadSchedule schedule(0ms, reads.read());
+  schedule.start();
+  std::vector<std::thread> scrapers;
+  for (int t = 0; t < 4; ++t)
+    scrapers.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) schedule.on_scrape();
+    });
+  for (auto& t : scrapers) t.join();
+  schedule.stop();
+  EXPECT_FALSE(reads.overlapped());
+  EXPECT_GE(reads.done(), 1 + 200);  // each thread's scrapes read or shared one at least
+  EXPECT_LE(reads.done(), 1 + 800);
+}
+
+}  // namespace
+}  // namespace sle
