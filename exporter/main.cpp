@@ -149,12 +149,12 @@ int run(const sle::Config& config, const sle::WebConfig& web_config) {
 int main(int argc, char** argv) {
   // One malloc arena for all threads: a few threads that rarely allocate at once gain nothing
   // from more, and memory freed after a churn goes back to the system from one arena
-  // (metrics/snapshot.cpp trims it), where per-thread arenas would keep their peak.
+  // (metrics/heap_trim.cpp trims it), where per-thread arenas would keep their peak.
   // NOLINTBEGIN(concurrency-mt-unsafe): before any thread starts.
   ::mallopt(M_ARENA_MAX, 1);
   // Blocks of 1 MiB and more (a large read's texts and tables) are mapped on their own, so that
   // freeing one gives it back whole: in the heap, they would leave holes that small blocks keep
-  // from being returned. The texts are reused from read to read (metrics/snapshot.cpp), so this
+  // from being returned. The texts are reused from read to read (metrics/text_pool.cpp), so this
   // does not fault pages in at every read.
   ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 4 << 20);

@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "cgroups/cgroup_tracker.h"
-#include "metrics/generation_reader.h"
+#include "metrics/hook_reading.h"
 
 namespace sle {
 

@@ -15,7 +15,7 @@
 #include "config/config.h"
 #include "loader/hook_set.h"
 #include "loader/map_reader.h"
-#include "metrics/hook_series.h"
+#include "metrics/hook_reading.h"
 
 namespace sle {
 
@@ -33,26 +33,6 @@ class GracePeriod {
  private:
   std::exception_ptr error_;
   std::thread thread_;
-};
-
-// What is known of one generation of one hook, from its last read.
-struct GenerationState {
-  std::size_t entries = 0;
-  std::uint64_t calls = 0;
-  std::uint64_t overflow = 0;
-  // Counts its map no longer holds, whose calls its calls total still has: what expiry deleted
-  // since this process's first read, and what was missing at that read (deleted by an earlier
-  // exporter, pinned maps).
-  std::uint64_t deleted = 0;
-  bool read = false;  // its counts map read once at least, by this process
-};
-
-// One attached hook, as the reads leave it.
-struct HookReading {
-  HookObject* object = nullptr;
-  std::uint32_t label_mask = 0;
-  GenerationState gens[2];
-  HookSeries series;
 };
 
 namespace test {
@@ -89,7 +69,8 @@ class GenerationReader {
   CgroupTracker* const tracker_;
   std::vector<HookReading> hooks_;
   // Hashes read a second time: their first read, made while the grace period ran, lacked a count
-  // that a program still counting into the generation then added.
+  // that a program still counting into the generation then added. Like the hooks, the reading
+  // thread's: read it between reads only.
   std::uint64_t settle_waits_ = 0;
 };
 

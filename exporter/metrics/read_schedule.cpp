@@ -10,8 +10,10 @@ ReadSchedule::ReadSchedule(std::chrono::milliseconds interval, std::function<voi
 ReadSchedule::~ReadSchedule() { stop(); }
 
 void ReadSchedule::start() {
-  read_();
-  if (interval_.count() > 0) thread_ = std::thread([this] { run(); });
+  std::unique_lock lock(mu_);
+  if (stopping_) return;
+  read_or_share(lock);
+  if (interval_.count() > 0 && !stopping_) thread_ = std::thread([this] { run(); });
 }
 
 void ReadSchedule::run() {
@@ -23,20 +25,25 @@ void ReadSchedule::run() {
   }
 }
 
-void ReadSchedule::stop() {
+bool ReadSchedule::stop() {
   {
     std::unique_lock lock(mu_);
-    if (stopping_) return;
+    if (stopping_) return false;
     stopping_ = true;
     read_done_.wait(lock, [this] { return !reading_; });
   }
   stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  return true;
 }
 
 void ReadSchedule::on_scrape() {
   std::unique_lock lock(mu_);
   if (interval_.count() != 0 || stopping_) return;
+  read_or_share(lock);
+}
+
+void ReadSchedule::read_or_share(std::unique_lock<std::mutex>& lock) {
   if (reading_) {  // share the read under way
     const std::uint64_t next = reads_ + 1;
     read_done_.wait(lock, [&] { return reads_ >= next; });

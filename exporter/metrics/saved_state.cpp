@@ -100,7 +100,7 @@ SavedState parse_saved_state(const std::string& text) {
   }
 }
 
-void take_back_state(const PinnedBlob& blob, CgroupTracker* tracker, std::span<HookReading> hooks) {
+void restore_state(const PinnedBlob& blob, CgroupTracker* tracker, std::span<HookReading> hooks) {
   const auto text = blob.read();
   if (!text) return;
   SavedState saved;
@@ -121,7 +121,7 @@ void take_back_state(const PinnedBlob& blob, CgroupTracker* tracker, std::span<H
             {{"cgroups", std::to_string(saved.cgroups.size())}});
 }
 
-void keep_state(PinnedBlob& blob, const CgroupTracker* tracker,
+void save_state(PinnedBlob& blob, const CgroupTracker* tracker,
                 std::span<const HookReading> hooks) {
   capabilities::enable_bpf_for_this_thread();  // kernels before 5.19 only
   SavedState saved;

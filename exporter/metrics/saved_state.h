@@ -13,7 +13,7 @@
 
 #include "cgroups/cgroup_tracker.h"
 #include "loader/pinning.h"
-#include "metrics/generation_reader.h"
+#include "metrics/hook_reading.h"
 #include "metrics/hook_series.h"
 
 namespace sle {
@@ -45,13 +45,13 @@ std::string to_json(const SavedState& state);
 // Throws Error on anything that is not a state this exporter wrote.
 SavedState parse_saved_state(const std::string& text);
 
-// Before the first read: takes back what keep_state() wrote into blob, the cgroups into the
+// Before the first read: takes back what save_state() wrote into blob, the cgroups into the
 // tracker (when there is one) and each hook's counts into its series, only where the hook's maps
 // were kept too (counts kept beside new maps would count twice). A state that cannot be read is
 // logged and left: the exporter starts without it.
-void take_back_state(const PinnedBlob& blob, CgroupTracker* tracker, std::span<HookReading> hooks);
+void restore_state(const PinnedBlob& blob, CgroupTracker* tracker, std::span<HookReading> hooks);
 // Writes the tracker's cgroups and the hooks' counts held in user space into blob. A failed write
 // is logged: the exporter goes on (a restart then starts without them).
-void keep_state(PinnedBlob& blob, const CgroupTracker* tracker, std::span<const HookReading> hooks);
+void save_state(PinnedBlob& blob, const CgroupTracker* tracker, std::span<const HookReading> hooks);
 
 }  // namespace sle

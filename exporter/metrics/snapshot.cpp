@@ -16,19 +16,19 @@ SnapshotReader::SnapshotReader(HookSet& hooks, const Config& config, CgroupTrack
       tracker_(tracker),
       state_(state),
       expire_after_(config.expire_after),
-      reader_(hooks, config, tracker),
+      generations_(hooks, config, tracker),
       schedule_(config.read_interval, [this] { read_now(); }) {}
 
 SnapshotReader::~SnapshotReader() { stop(); }
 
 void SnapshotReader::start() {
-  if (state_) take_back_state(*state_, tracker_, reader_.hooks());
+  if (state_) restore_state(*state_, tracker_, generations_.hooks());
   schedule_.start();
 }
 
 void SnapshotReader::stop() {
-  schedule_.stop();
-  if (state_) keep_state(*state_, tracker_, reader_.hooks());
+  // Once: main() stops, then the destructor does.
+  if (schedule_.stop() && state_) save_state(*state_, tracker_, generations_.hooks());
 }
 
 std::shared_ptr<const Snapshot> SnapshotReader::latest() {
@@ -49,12 +49,12 @@ void SnapshotReader::expire(CgroupTracker::Clock::time_point now) {
   if (!tracker_ || !previous_read_) return;
   const auto ids = cgroups_due(*tracker_, now, expire_after_, *previous_read_);
   if (ids.empty()) return;
-  const std::size_t removed = expire_cgroups(reader_.hooks(), ids);
+  const std::size_t removed = expire_cgroups(generations_.hooks(), ids);
   const std::vector<std::uint64_t> forgotten(ids.begin(), ids.end());
   tracker_->forget(forgotten);
   log::debug("Expired cgroups",
              {{"cgroups", std::to_string(ids.size())}, {"keys", std::to_string(removed)}});
-  if (state_) keep_state(*state_, tracker_, reader_.hooks());
+  if (state_) save_state(*state_, tracker_, generations_.hooks());
 }
 
 void SnapshotReader::read_now() {
@@ -62,11 +62,11 @@ void SnapshotReader::read_now() {
   const auto start = std::chrono::steady_clock::now();
   try {
     const bool first = !previous_read_;
-    reader_.read(first, start);
+    generations_.read(first, start);
     // Both generations read: counts kept from before a restart that no key holds any more are
     // expired.
     if (first)
-      for (HookReading& h : reader_.hooks()) h.series.drop_orphans();
+      for (HookReading& h : generations_.hooks()) h.series.drop_orphans();
     expire(start);
   } catch (const std::exception& e) {
     ++errors_;
@@ -83,7 +83,7 @@ void SnapshotReader::read_now() {
   previous_read_ = start;
   auto snap = std::make_shared<Snapshot>();
   std::vector<HookFamily> families;
-  for (const HookReading& h : reader_.hooks()) {
+  for (const HookReading& h : generations_.hooks()) {
     snap->hooks.push_back({.hook = h.object->hook(),
                            .backend = h.object->backend(),
                            .capacity = h.object->capacity(),

@@ -77,20 +77,20 @@ class SnapshotReader {
   // Renders the snapshot's exposition from its hook families and the own ones, and publishes it.
   void publish(std::shared_ptr<Snapshot> snap);
 
-  // What follows, up to mu_, is read_now()'s: ReadSchedule runs one read at a time, and
-  // start()/stop() run none meanwhile.
+  // What follows, up to errors_, belongs to the read under way (ReadSchedule runs one at a time),
+  // to start() before the first read and to stop() after the last.
   const HookSet& hook_set_;
   const bool stats_held_;
   CgroupTracker* const tracker_;
   PinnedBlob* const state_;
   const std::chrono::milliseconds expire_after_;
-  GenerationReader reader_;
+  GenerationReader generations_;
   // Cgroups dead before this (the start of the previous read) have had both generations read
   // since: their counts are final.
   std::optional<CgroupTracker::Clock::time_point> previous_read_;
   TextPool texts_;
   HeapTrim trim_;
-  std::atomic<std::uint64_t> errors_{0};
+  std::atomic<std::uint64_t> errors_{0};  // written by reads, read by any thread
 
   // The lock order: none is taken while another is held. ReadSchedule's lock is never held
   // during a read; the tracker's is taken and released within each of its calls; mu_ is held only

@@ -10,6 +10,7 @@
 
 #include "common/mounts.h"
 #include "kernel_calls.h"
+#include "metrics/generation_reader.h"
 #include "reading.h"
 #include "temp_dir.h"
 #include "test_cgroup.h"

@@ -23,7 +23,7 @@ struct GenerationReaderPeer {
 
 struct SnapshotReaderPeer {
   static std::uint64_t settle_waits(const SnapshotReader& r) {
-    return GenerationReaderPeer::settle_waits(r.reader_);
+    return GenerationReaderPeer::settle_waits(r.generations_);
   }
 };
 

@@ -93,15 +93,21 @@ TEST(ReadSchedule, ScrapesArrivingDuringAReadShareIt) {
   ReadSchedule schedule(0ms, reads.read());
   schedule.start();
   std::thread first = reads.held_scrape(schedule);
+  // Four more scrapes while it is held: each returns once a read completed after it came.
+  std::vector<int> done_at_return(4, 0);
   std::vector<std::thread> others;
-  for (int i = 0; i < 4; ++i) others.emplace_back([&] { schedule.on_scrape(); });
+  for (int i = 0; i < 4; ++i)
+    others.emplace_back([&, i] {
+      schedule.on_scrape();
+      done_at_return[i] = reads.done();
+    });
   std::this_thread::sleep_for(200ms);  // they reach the wait (a late one would read anew: below)
   reads.let_go();
   first.join();
   for (auto& t : others) t.join();
-  // Start, the first scrape's read, and none of the four's own: each returned after the shared
-  // read completed. (One scheduled so late that it found no read under way reads on its own, which
-  // the 200 ms make unlikely: at most one more.)
+  for (const int done : done_at_return) EXPECT_GE(done, 2);
+  // Start's read and the first scrape's, none of the four's own. (One scheduled so late that it
+  // found no read under way reads on its own, which the 200 ms make unlikely: at most one more.)
   EXPECT_GE(reads.done(), 2);
   EXPECT_LE(reads.done(), 3);
   EXPECT_FALSE(reads.overlapped());
@@ -112,25 +118,24 @@ TEST(ReadSchedule, StopWaitsForAScrapesReadUnderWay) {
   ReadSchedule schedule(0ms, reads.read());
   schedule.start();
   std::thread scrape = reads.held_scrape(schedule);
-  std::atomic<bool> stopped{false};
+  int done_at_stop = 0;
   std::thread stopper([&] {
-    schedule.stop();
-    stopped = true;
+    EXPECT_TRUE(schedule.stop());
+    done_at_stop = reads.done();
   });
-  std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(stopped) << "stop() returned during a read";
+  std::this_thread::sleep_for(100ms);  // the stopper waits meanwhile
   reads.let_go();
   stopper.join();
   scrape.join();
-  EXPECT_TRUE(stopped);
-  EXPECT_EQ(reads.done(), 2);
+  EXPECT_EQ(done_at_stop, 2) << "stop() returned before the scrape's read completed";
+  EXPECT_FALSE(schedule.stop()) << "stopped twice";
 }
 
-TEST(ReadSchedule, AnIntervalReadsOnItsOwnThreadAndScrapesDoNotRead) {
+TEST(ReadSchedule, AnIntervalReadsOnItsOwnThread) {
   Reads reads;
   ReadSchedule schedule(20ms, reads.read());
   schedule.start();
-  EXPECT_EQ(reads.done(), 1);  // the first read, before start() returns
+  EXPECT_GE(reads.done(), 1);  // the first read completed before start() returned
   ASSERT_TRUE(reads.wait_started(4)) << "fewer than 3 reads of its own within 5 s";
   schedule.stop();
   const int after = reads.done();
@@ -139,7 +144,7 @@ TEST(ReadSchedule, AnIntervalReadsOnItsOwnThreadAndScrapesDoNotRead) {
   EXPECT_FALSE(reads.overlapped());
 }
 
-TEST(ReadSchedule, StopDoesNotWaitOutTheInterval) {
+TEST(ReadSchedule, WithAnIntervalScrapesDoNotReadAndStopDoesNotWaitItOut) {
   Reads reads;
   ReadSchedule schedule(1h, reads.read());
   schedule.start();
@@ -151,20 +156,19 @@ TEST(ReadSchedule, StopDoesNotWaitOutTheInterval) {
   EXPECT_EQ(reads.done(), 1);
 }
 
-TEST(ReadSchedule, ScrapesAndTheScheduleNeverReadTwiceAtOnce) {
+TEST(ReadSchedule, StartAndScrapesNeverReadTwiceAtOnce) {
   Reads reads;
   ReadSchedule schedule(0ms, reads.read());
-  schedule.start();
   std::vector<std::thread> scrapers;
   for (int t = 0; t < 4; ++t)
     scrapers.emplace_back([&] {
       for (int i = 0; i < 200; ++i) schedule.on_scrape();
     });
+  schedule.start();  // while the scrapes read
   for (auto& t : scrapers) t.join();
   schedule.stop();
   EXPECT_FALSE(reads.overlapped());
-  EXPECT_GE(reads.done(), 1 + 200);  // each thread's scrapes read or shared one at least
-  EXPECT_LE(reads.done(), 1 + 800);
+  EXPECT_GE(reads.done(), 200);  // each thread's scrapes read or shared one at least
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include "common/error.h"
 #include "common/mounts.h"
 #include "kernel_calls.h"
+#include "loader/hook_set.h"
+#include "metrics/generation_reader.h"
 #include "reading.h"
 
 namespace sle {
@@ -79,7 +81,7 @@ class KeptStateTest : public ::testing::Test {
     HookSet hooks = HookSet::attach(config_);
     GenerationReader reader(hooks, config_, nullptr);
     reader.hooks()[0].series.restore(retained_, 9);
-    keep_state(blob, nullptr, reader.hooks());
+    save_state(blob, nullptr, reader.hooks());
   }
   std::string bpffs_;
   Config config_ = test::setsockopt_only(std::chrono::milliseconds(0));
@@ -97,7 +99,7 @@ TEST_F(KeptStateTest, TheSeriesCountsComeBackBesideTheSameMaps) {
   HookSet hooks = HookSet::attach(config_);  // the pinned maps again
   ASSERT_TRUE(hooks.object(hook_named("setsockopt"))->maps_reused());
   GenerationReader reader(hooks, config_, nullptr);
-  take_back_state(blob, nullptr, reader.hooks());
+  restore_state(blob, nullptr, reader.hooks());
   const HookSeries& series = reader.hooks()[0].series;
   EXPECT_EQ(series.expired(), 9u);
   ASSERT_EQ(series.retained().size(), 1u);
@@ -112,16 +114,21 @@ TEST_F(KeptStateTest, NotBesideNewMapsNorFromADamagedState) {
   unpinned.pin_path.clear();
   {
     HookSet hooks = HookSet::attach(unpinned);  // new maps: the kept counts would count twice
+    ASSERT_FALSE(hooks.object(hook_named("setsockopt"))->maps_reused());
     GenerationReader reader(hooks, unpinned, nullptr);
-    take_back_state(blob, nullptr, reader.hooks());
+    restore_state(blob, nullptr, reader.hooks());
     EXPECT_EQ(reader.hooks()[0].series.expired(), 0u);
     EXPECT_TRUE(reader.hooks()[0].series.retained().empty());
   }
   blob.write("not json");
   HookSet hooks = HookSet::attach(config_);
+  ASSERT_TRUE(hooks.object(hook_named("setsockopt"))->maps_reused());
   GenerationReader reader(hooks, config_, nullptr);
-  take_back_state(blob, nullptr, reader.hooks());  // logged, and left
-  EXPECT_EQ(reader.hooks()[0].series.expired(), 0u);
+  HookSeries& series = reader.hooks()[0].series;
+  series.restore({}, 1);                         // what the series held before: left as it was
+  restore_state(blob, nullptr, reader.hooks());  // logged, and left
+  EXPECT_EQ(series.expired(), 1u);
+  EXPECT_TRUE(series.retained().empty());
 }
 
 }  // namespace
