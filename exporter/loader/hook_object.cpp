@@ -100,10 +100,19 @@ HookObject::HookObject(Hook hook, Backend backend, const HookSettings& settings)
   if (const int err = bpf_object__load(obj)) throw SystemError("loading " + what, -err);
   const int counts[2] = {counts_fd(0), counts_fd(1)};
   const std::uint32_t mask = settings.config.label_mask;
-  if (!maps_reused_ && !settings.v2_pin_dir.empty())
-    maps_reused_ = convert_v2_maps(settings.v2_pin_dir, counts, totals_fd(), mask, what);
-  if (!maps_reused_ && !settings.v1_pin_dir.empty()) {
-    maps_reused_ = convert_v1_maps(settings.v1_pin_dir, counts, totals_fd(), mask, what);
+  try {
+    if (!maps_reused_ && !settings.v2_pin_dir.empty())
+      maps_reused_ = convert_v2_maps(settings.v2_pin_dir, counts, totals_fd(), mask, what);
+    if (!maps_reused_ && !settings.v1_pin_dir.empty())
+      maps_reused_ = convert_v1_maps(settings.v1_pin_dir, counts, totals_fd(), mask, what);
+  } catch (const Error&) {
+    // Half-converted maps left pinned would be taken as this layout's at the next start, which
+    // would then never convert the old pins again (and its reads would find counts without their
+    // calls): unpinned, they go with this process, and the old pins, still there, are converted
+    // at the next start.
+    for (bpf_map* map = nullptr; (map = bpf_object__next_map(obj, map));)
+      if (bpf_map__is_pinned(map)) bpf_map__unpin(map, nullptr);
+    throw;
   }
   share_bss(obj);
   vars_.self_test_active = global<std::uint32_t>(obj, ".bss", "sle_self_test_active");

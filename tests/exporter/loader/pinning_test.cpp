@@ -4,10 +4,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -248,6 +250,57 @@ TEST_F(PinningTest, TheMapsOfLayoutV2AreConvertedWithTheOutcomeUnknown) {
   // A hook without the outcome label keeps the keys as they were.
   EXPECT_EQ(upgraded_key(port_key(80), label_bit(SLE_LABEL_PORT)).outcome, SLE_OUTCOME_NONE);
   EXPECT_EQ(upgraded_key(port_key(80), label_bit(SLE_LABEL_OUTCOME)).outcome, SLE_OUTCOME_UNKNOWN);
+}
+
+// A conversion that fails midway (here: v2's totals hold only generation 0) must leave no
+// half-converted maps pinned, which the next start would take as this layout's; the v2 pins stay,
+// and the next start converts them.
+TEST_F(PinningTest, AFailedConversionLeavesTheOldPinsForTheNextStart) {
+  const Hook bind = hook_named("bind");
+  const std::string v2_dir = bpffs_ + "/sle/v2/bind";
+  HookSettings settings;
+  settings.max_entries = 64;
+  settings.config.label_mask = spec(bind).labels;
+  const auto ncpu = static_cast<std::size_t>(libbpf_num_possible_cpus());
+  {
+    HookSettings v2 = settings;
+    v2.pin_dir = v2_dir;
+    const HookObject old(bind, Backend::tracepoint, v2);
+    const sle_key key = port_key(22);
+    const std::uint64_t count = 4;
+    ASSERT_EQ(bpf_map_update_elem(old.counts_fd(0), &key, &count, BPF_ANY), 0);
+    std::vector<sle_totals> totals(ncpu);
+    totals[0].calls = 4;
+    const std::uint32_t gen = 0;
+    ASSERT_EQ(bpf_map_update_elem(old.totals_fd(), &gen, totals.data(), BPF_ANY), 0);
+  }
+  const std::string totals_pin = v2_dir + "/sle_totals";
+  const std::string kept_aside = bpffs_ + "/sle_totals_kept";
+  ASSERT_EQ(::rename(totals_pin.c_str(), kept_aside.c_str()), 0) << errno_text(errno);
+  const UniqueFd short_totals(
+      bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, nullptr, 4, sizeof(sle_totals), 1, nullptr));
+  ASSERT_TRUE(short_totals);
+  ASSERT_EQ(bpf_obj_pin(short_totals.get(), totals_pin.c_str()), 0) << errno_text(errno);
+
+  settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
+  settings.v2_pin_dir = v2_dir;
+  try {
+    const HookObject object(bind, Backend::tracepoint, settings);
+    ADD_FAILURE() << "the conversion did not fail";
+  } catch (const SystemError& e) {
+    EXPECT_THAT(e.what(), ::testing::StartsWith("reading the totals pinned by layout v2 for bind"));
+  }
+  for (const char* name : {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache"}) {
+    EXPECT_FALSE(std::filesystem::exists(settings.pin_dir + "/" + name)) << name;
+    EXPECT_TRUE(std::filesystem::exists(v2_dir + "/" + name)) << name;
+  }
+
+  // The next start, with v2's totals whole again, converts them.
+  ASSERT_EQ(::rename(kept_aside.c_str(), totals_pin.c_str()), 0) << errno_text(errno);
+  const HookObject object(bind, Backend::tracepoint, settings);
+  EXPECT_TRUE(object.maps_reused());
+  EXPECT_EQ(read_totals(object.totals_fd(), 0).calls, 4u);
+  EXPECT_FALSE(std::filesystem::exists(v2_dir));
 }
 
 TEST_F(PinningTest, BlobKeepsWhatWasWrittenLast) {
