@@ -8,6 +8,9 @@
 //
 // Under the lsm backend this is the undercount the outcome work fixed: a BPF LSM program runs
 // after Landlock and AppArmor and never saw the calls they refused (it counted 0 of them).
+//
+// A BPF LSM program of the test's own (bpf/refuse_connect.bpf.c), an operator's BPF policy, refuses
+// connects with EPERM: another errno, from the last LSM in the list.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -23,11 +26,13 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "common/error.h"
 #include "harness.h"
+#include "refuse_connect.skel.h"
 #include "scrape.h"
 #include "test_cgroup.h"
 #include "workload.h"
@@ -203,6 +208,85 @@ Expected apparmor_series(const std::string& backend) {
           {key("inet", "stream", "tcp", "allowed"), 1}};
 }
 
+// The test's BPF LSM program, refusing IPv4 connects to `port` from one cgroup with EPERM, loaded
+// and attached; detached when it goes.
+struct RefusingProgram {
+  struct Destroy {
+    void operator()(refuse_connect_bpf* object) const { refuse_connect_bpf__destroy(object); }
+  };
+  std::unique_ptr<refuse_connect_bpf, Destroy> skel;
+};
+
+// Loads it, or says in `why` why this kernel runs no BPF LSM program.
+RefusingProgram refusing_program(std::uint64_t cgroup_id, std::uint16_t port, std::string* why) {
+  std::ifstream lsm_file("/sys/kernel/security/lsm");
+  std::string lsms;
+  std::getline(lsm_file, lsms);
+  if (("," + lsms + ",").find(",bpf,") == std::string::npos) {
+    *why = "bpf is not in the active LSM list (" + lsms + ")";
+    return {};
+  }
+  RefusingProgram out{
+      std::unique_ptr<refuse_connect_bpf, RefusingProgram::Destroy>(refuse_connect_bpf__open())};
+  if (!out.skel) {
+    *why = "opening refuse_connect.bpf.o: " + sle::errno_text(errno);
+    return {};
+  }
+  out.skel->rodata->refused_cgroup = cgroup_id;
+  out.skel->rodata->refused_port = port;
+  if (const int err = refuse_connect_bpf__load(out.skel.get())) {
+    *why =
+        "this kernel lists bpf but refuses BPF LSM programs: loading one: " + sle::errno_text(-err);
+    return {};
+  }
+  if (const int err = refuse_connect_bpf__attach(out.skel.get())) {
+    *why = "attaching the BPF LSM program: " + sle::errno_text(-err);
+    return {};
+  }
+  return out;
+}
+
+// In the child: 4 connects to port 25 (refused by the program) and one to `open` (allowed;
+// nothing listens there, so ECONNREFUSED). Returns the calls' results.
+std::string bpf_lsm_sequence(std::uint16_t open) {
+  std::string out;
+  const int refused = ::socket(AF_INET, SOCK_STREAM, 0);
+  for (int i = 0; i < 4; ++i) out += "connect 25 " + result(connect_to(refused, 25)) + "\n";
+  const int allowed = ::socket(AF_INET, SOCK_STREAM, 0);
+  out += "connect open " + result(connect_to(allowed, open)) + "\n";
+  for (const int s : {refused, allowed}) ::close(s);
+  return out;
+}
+
+std::string bpf_lsm_results() {
+  std::string out;
+  for (int i = 0; i < 4; ++i) out += "connect 25 EPERM\n";
+  return out + "connect open ECONNREFUSED\n";
+}
+
+Expected bpf_lsm_series(const std::string& backend, const std::string& open_class) {
+  const bool sees = outcome_under(backend) == "allowed";
+  std::map<std::string, std::string> tcp = {
+      {"family", "inet"}, {"type", "stream"}, {"protocol", "tcp"}, {"peer", "loopback"}};
+  const auto key = [&](const std::string& hook, const std::string& port,
+                       const std::string& outcome) {
+    auto l = tcp;
+    if (hook == "create") {
+      l.erase("peer");
+    } else {
+      l["port"] = port;
+    }
+    l["outcome"] = sees ? outcome : "unknown";
+    if (sees && outcome == "denied") l["errno"] = "EPERM";
+    return series_key("socket_lsm_" + hook + "_total", l);
+  };
+  Expected out;
+  out[key("create", "", "allowed")] += 2;
+  out[key("connect", "25", "denied")] += 4;
+  out[key("connect", open_class, "allowed")] += 1;
+  return out;
+}
+
 class DenialTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -275,6 +359,39 @@ TEST_F(DenialTest, AppArmorRefusalsAreCountedDeniedWithTheirErrnoAndUnchanged) {
   const std::string backend =
       expected_backend().empty() ? attached_backend(samples) : expected_backend();
   EXPECT_EQ(series_of(samples, cgroup.path()), apparmor_series(backend));
+  EXPECT_EQ(invariant_broken(samples), "");
+}
+
+TEST_F(DenialTest, ABpfLsmRefusalIsCountedDeniedWithItsErrnoAndUnchanged) {
+  const Ports ports = find_free_ports();
+  const auto sequence = [&] { return bpf_lsm_sequence(ports.registered); };
+  std::string why;
+  const TestCgroup before("bpf-lsm-before");
+  {
+    const RefusingProgram program = refusing_program(before.id(), 25, &why);
+    if (!program.skel) {
+      // The tracepoint runs are the host's, whose kernel refuses lsm programs; where trampolines
+      // load (fentry, kprobe and lsm run in the guests), BPF LSM programs load too.
+      if (expected_backend() == "tracepoint" || why.starts_with("bpf is not in the active"))
+        GTEST_SKIP() << "SKIPPED: " << why;
+      FAIL() << why;
+    }
+    EXPECT_EQ(before.run(sequence), bpf_lsm_results()) << "without the exporter";
+  }
+
+  const std::uint16_t port = free_listen_port();
+  const std::string config = write_temp_file(
+      "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n",
+      ".yaml");
+  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
+  const TestCgroup cgroup("bpf-lsm");
+  const RefusingProgram program = refusing_program(cgroup.id(), 25, &why);
+  ASSERT_TRUE(program.skel) << why;
+  EXPECT_EQ(cgroup.run(sequence), bpf_lsm_results()) << "with the exporter attached";
+  const Samples samples = scrape_until(port, cgroup.path(), 7);
+  const std::string backend =
+      expected_backend().empty() ? attached_backend(samples) : expected_backend();
+  EXPECT_EQ(series_of(samples, cgroup.path()), bpf_lsm_series(backend, "registered"));
   EXPECT_EQ(invariant_broken(samples), "");
 }
 
