@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -287,13 +288,6 @@ Expected bpf_lsm_series(const std::string& backend, const std::string& open_clas
   return out;
 }
 
-class DenialTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root to load BPF programs";
-  }
-};
-
 // Scrapes until the cgroup's series add up to `calls`, or 5 s pass.
 Samples scrape_until(std::uint16_t port, const std::string& cgroup, std::uint64_t calls) {
   Samples samples;
@@ -306,6 +300,35 @@ Samples scrape_until(std::uint16_t port, const std::string& cgroup, std::uint64_
   }
   return samples;
 }
+
+class DenialTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root to load BPF programs";
+  }
+  // Starts the exporter with the backend under test, reading at each scrape.
+  void start_exporter() {
+    port_ = free_listen_port();
+    const std::string config = write_temp_file(
+        "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port_) + "\"\n",
+        ".yaml");
+    exporter_.emplace(port_, std::vector<std::string>{"--config.file=" + config,
+                                                      "--bpf.backend=" + test_backend()});
+  }
+  // Once the cgroup's series add up to `calls`: they are exactly what `expected` says for the
+  // attached backend, and the invariant holds.
+  void expect_series(const TestCgroup& cgroup, std::uint64_t calls,
+                     const std::function<Expected(const std::string& backend)>& expected) const {
+    const Samples samples = scrape_until(port_, cgroup.path(), calls);
+    const std::string backend =
+        expected_backend().empty() ? attached_backend(samples) : expected_backend();
+    EXPECT_EQ(series_of(samples, cgroup.path()), expected(backend));
+    EXPECT_EQ(invariant_broken(samples), "");
+  }
+
+  std::uint16_t port_ = 0;
+  std::optional<ExporterProcess> exporter_;
+};
 
 TEST_F(DenialTest, LandlockRefusalsAreCountedDeniedWithTheirErrnoAndUnchanged) {
   std::string why;
@@ -320,18 +343,11 @@ TEST_F(DenialTest, LandlockRefusalsAreCountedDeniedWithTheirErrnoAndUnchanged) {
   const TestCgroup before("landlock-before");
   EXPECT_EQ(before.run(sequence), landlock_results()) << "without the exporter";
 
-  const std::uint16_t port = free_listen_port();
-  const std::string config = write_temp_file(
-      "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n",
-      ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
+  start_exporter();
   const TestCgroup cgroup("landlock");
   EXPECT_EQ(cgroup.run(sequence), landlock_results()) << "with the exporter attached";
-  const Samples samples = scrape_until(port, cgroup.path(), 16);
-  const std::string backend =
-      expected_backend().empty() ? attached_backend(samples) : expected_backend();
-  EXPECT_EQ(series_of(samples, cgroup.path()), landlock_series(backend, open_class));
-  EXPECT_EQ(invariant_broken(samples), "");
+  expect_series(cgroup, 16,
+                [&](const std::string& backend) { return landlock_series(backend, open_class); });
 }
 
 TEST_F(DenialTest, AppArmorRefusalsAreCountedDeniedWithTheirErrnoAndUnchanged) {
@@ -348,18 +364,10 @@ TEST_F(DenialTest, AppArmorRefusalsAreCountedDeniedWithTheirErrnoAndUnchanged) {
   const TestCgroup before("apparmor-before");
   EXPECT_EQ(before.run(apparmor_sequence), apparmor_results()) << "without the exporter";
 
-  const std::uint16_t port = free_listen_port();
-  const std::string config = write_temp_file(
-      "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n",
-      ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
+  start_exporter();
   const TestCgroup cgroup("apparmor");
   EXPECT_EQ(cgroup.run(apparmor_sequence), apparmor_results()) << "with the exporter attached";
-  const Samples samples = scrape_until(port, cgroup.path(), 8);
-  const std::string backend =
-      expected_backend().empty() ? attached_backend(samples) : expected_backend();
-  EXPECT_EQ(series_of(samples, cgroup.path()), apparmor_series(backend));
-  EXPECT_EQ(invariant_broken(samples), "");
+  expect_series(cgroup, 8, apparmor_series);
 }
 
 TEST_F(DenialTest, ABpfLsmRefusalIsCountedDeniedWithItsErrnoAndUnchanged) {
@@ -379,20 +387,13 @@ TEST_F(DenialTest, ABpfLsmRefusalIsCountedDeniedWithItsErrnoAndUnchanged) {
     EXPECT_EQ(before.run(sequence), bpf_lsm_results()) << "without the exporter";
   }
 
-  const std::uint16_t port = free_listen_port();
-  const std::string config = write_temp_file(
-      "read_interval: 0s\nweb:\n  listen_address: \"127.0.0.1:" + std::to_string(port) + "\"\n",
-      ".yaml");
-  ExporterProcess exporter(port, {"--config.file=" + config, "--bpf.backend=" + test_backend()});
+  start_exporter();
   const TestCgroup cgroup("bpf-lsm");
   const RefusingProgram program = refusing_program(cgroup.id(), 25, &why);
   ASSERT_TRUE(program.skel) << why;
   EXPECT_EQ(cgroup.run(sequence), bpf_lsm_results()) << "with the exporter attached";
-  const Samples samples = scrape_until(port, cgroup.path(), 7);
-  const std::string backend =
-      expected_backend().empty() ? attached_backend(samples) : expected_backend();
-  EXPECT_EQ(series_of(samples, cgroup.path()), bpf_lsm_series(backend, "registered"));
-  EXPECT_EQ(invariant_broken(samples), "");
+  expect_series(cgroup, 7,
+                [](const std::string& backend) { return bpf_lsm_series(backend, "registered"); });
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,22 @@ class PinningTest : public ::testing::Test {
     if (bpffs_.empty()) return;
     ::umount2(bpffs_.c_str(), MNT_DETACH);
     ::rmdir(bpffs_.c_str());
+  }
+  // Where layout v2 pinned the bind hook's maps.
+  std::string v2_dir() const { return bpffs_ + "/sle/v2/bind"; }
+  // The bind hook's maps pinned as layout v2 made them, `fill` writing a v2 exporter's counts into
+  // them; returns the bind hook's settings of this layout, with v2's directory to convert.
+  HookSettings bind_pinned_by_v2(const std::function<void(const HookObject& old)>& fill) const {
+    const Hook bind = hook_named("bind");
+    HookSettings settings;
+    settings.max_entries = 64;
+    settings.config.label_mask = spec(bind).labels;
+    HookSettings v2 = settings;
+    v2.pin_dir = v2_dir();
+    fill(HookObject(bind, Backend::tracepoint, v2));
+    settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
+    settings.v2_pin_dir = v2_dir();
+    return settings;
   }
   std::string bpffs_;
 };
@@ -208,15 +225,8 @@ TEST_F(PinningTest, TheStateKeptByLayoutV2IsConvertedBeforeV1s) {
 // outcome is unknown, since the hook keeps the outcome label.
 TEST_F(PinningTest, TheMapsOfLayoutV2AreConvertedWithTheOutcomeUnknown) {
   const Hook bind = hook_named("bind");
-  const std::string v2_dir = bpffs_ + "/sle/v2/bind";
-  HookSettings settings;
-  settings.max_entries = 64;
-  settings.config.label_mask = spec(bind).labels;
   const auto ncpu = static_cast<std::size_t>(libbpf_num_possible_cpus());
-  {
-    HookSettings v2 = settings;
-    v2.pin_dir = v2_dir;
-    const HookObject old(bind, Backend::tracepoint, v2);
+  const HookSettings settings = bind_pinned_by_v2([&](const HookObject& old) {
     const std::uint64_t in_hash = 5, slot_80 = 3, hash_80 = 2;
     for (const auto& [port, count] : {std::pair{22, in_hash}, {80, hash_80}}) {
       const sle_key key = port_key(static_cast<std::uint16_t>(port));
@@ -231,9 +241,7 @@ TEST_F(PinningTest, TheMapsOfLayoutV2AreConvertedWithTheOutcomeUnknown) {
     totals[0].calls = in_hash + slot_80 + hash_80 + 1 + 3;  // 1 in overflow, 3 deleted by an expiry
     totals[0].overflow = 1;
     ASSERT_EQ(bpf_map_update_elem(old.totals_fd(), &gen, totals.data(), BPF_ANY), 0);
-  }
-  settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
-  settings.v2_pin_dir = v2_dir;
+  });
   const HookObject object(bind, Backend::tracepoint, settings);
   EXPECT_TRUE(object.maps_reused());
   std::map<std::uint16_t, std::uint64_t> counts;
@@ -245,7 +253,7 @@ TEST_F(PinningTest, TheMapsOfLayoutV2AreConvertedWithTheOutcomeUnknown) {
   EXPECT_EQ(counts, (std::map<std::uint16_t, std::uint64_t>{{22, 5}, {80, 5}}));
   EXPECT_EQ(read_totals(object.totals_fd(), 0).calls, 14u);
   EXPECT_EQ(read_totals(object.totals_fd(), 0).overflow, 1u);
-  EXPECT_FALSE(std::filesystem::exists(v2_dir));
+  EXPECT_FALSE(std::filesystem::exists(v2_dir()));
 
   // A hook without the outcome label keeps the keys as they were.
   EXPECT_EQ(upgraded_key(port_key(80), label_bit(SLE_LABEL_PORT)).outcome, SLE_OUTCOME_NONE);
@@ -257,15 +265,8 @@ TEST_F(PinningTest, TheMapsOfLayoutV2AreConvertedWithTheOutcomeUnknown) {
 // and the next start converts them.
 TEST_F(PinningTest, AFailedConversionLeavesTheOldPinsForTheNextStart) {
   const Hook bind = hook_named("bind");
-  const std::string v2_dir = bpffs_ + "/sle/v2/bind";
-  HookSettings settings;
-  settings.max_entries = 64;
-  settings.config.label_mask = spec(bind).labels;
   const auto ncpu = static_cast<std::size_t>(libbpf_num_possible_cpus());
-  {
-    HookSettings v2 = settings;
-    v2.pin_dir = v2_dir;
-    const HookObject old(bind, Backend::tracepoint, v2);
+  const HookSettings settings = bind_pinned_by_v2([&](const HookObject& old) {
     const sle_key key = port_key(22);
     const std::uint64_t count = 4;
     ASSERT_EQ(bpf_map_update_elem(old.counts_fd(0), &key, &count, BPF_ANY), 0);
@@ -273,8 +274,8 @@ TEST_F(PinningTest, AFailedConversionLeavesTheOldPinsForTheNextStart) {
     totals[0].calls = 4;
     const std::uint32_t gen = 0;
     ASSERT_EQ(bpf_map_update_elem(old.totals_fd(), &gen, totals.data(), BPF_ANY), 0);
-  }
-  const std::string totals_pin = v2_dir + "/sle_totals";
+  });
+  const std::string totals_pin = v2_dir() + "/sle_totals";
   const std::string kept_aside = bpffs_ + "/sle_totals_kept";
   ASSERT_EQ(::rename(totals_pin.c_str(), kept_aside.c_str()), 0) << errno_text(errno);
   const UniqueFd short_totals(
@@ -282,8 +283,6 @@ TEST_F(PinningTest, AFailedConversionLeavesTheOldPinsForTheNextStart) {
   ASSERT_TRUE(short_totals);
   ASSERT_EQ(bpf_obj_pin(short_totals.get(), totals_pin.c_str()), 0) << errno_text(errno);
 
-  settings.pin_dir = layout_dir(bpffs_ + "/sle") + "/bind";
-  settings.v2_pin_dir = v2_dir;
   try {
     const HookObject object(bind, Backend::tracepoint, settings);
     ADD_FAILURE() << "the conversion did not fail";
@@ -292,7 +291,7 @@ TEST_F(PinningTest, AFailedConversionLeavesTheOldPinsForTheNextStart) {
   }
   for (const char* name : {"sle_counts_0", "sle_counts_1", "sle_totals", "sle_cache"}) {
     EXPECT_FALSE(std::filesystem::exists(settings.pin_dir + "/" + name)) << name;
-    EXPECT_TRUE(std::filesystem::exists(v2_dir + "/" + name)) << name;
+    EXPECT_TRUE(std::filesystem::exists(v2_dir() + "/" + name)) << name;
   }
 
   // The next start, with v2's totals whole again, converts them.
@@ -300,7 +299,7 @@ TEST_F(PinningTest, AFailedConversionLeavesTheOldPinsForTheNextStart) {
   const HookObject object(bind, Backend::tracepoint, settings);
   EXPECT_TRUE(object.maps_reused());
   EXPECT_EQ(read_totals(object.totals_fd(), 0).calls, 4u);
-  EXPECT_FALSE(std::filesystem::exists(v2_dir));
+  EXPECT_FALSE(std::filesystem::exists(v2_dir()));
 }
 
 TEST_F(PinningTest, BlobKeepsWhatWasWrittenLast) {
